@@ -1,0 +1,58 @@
+using System.Data.Common;
+using Dapper;
+using LlmOps.Storage.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace LlmOps.Storage.Sqlite;
+
+/// <summary>The embedded default: one SQLite file in WAL mode. Writers take SQLite's write lock up front
+/// (<c>BEGIN IMMEDIATE</c>) and wait for it up to the busy timeout.</summary>
+public sealed class SqliteStore : SqlStore
+{
+    const int SqliteBusy = 5;
+    const int SqliteLocked = 6;
+    readonly string connectionString;
+
+    static SqliteStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    public SqliteStore(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        Path = System.IO.Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    public override string Provider => "sqlite";
+
+    protected override DbConnection CreateConnection() => new SqliteConnection(connectionString);
+
+    protected override async Task OnOpenedAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;", cancellationToken: cancellationToken));
+
+    protected override async Task OnMigratingAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL;", cancellationToken: cancellationToken));
+
+    protected override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        // Not deferred: BEGIN IMMEDIATE takes the write lock now, so a session's reads and writes see no other writer.
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    protected override bool IsTransient(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked };
+
+    public override ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        return base.DisposeAsync();
+    }
+}
