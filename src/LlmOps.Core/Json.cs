@@ -22,6 +22,9 @@ public static class LlmOpsJson
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.Converters.Add(new JsonStringEnumConverter());
+        // A missing required field or a null where none is allowed is an error that names the field.
+        options.RespectNullableAnnotations = true;
+        options.RespectRequiredConstructorParameters = true;
     }
 
     static JsonSerializerOptions Create(bool indented)

@@ -1,0 +1,47 @@
+using LlmOps.Artifacts;
+using LlmOps.Audit;
+using LlmOps.Identity;
+using LlmOps.Registry;
+using LlmOps.Runs;
+using LlmOps.Server.Identity;
+using LlmOps.Storage;
+using LlmOps.Storage.Artifacts;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.Server.Hosting;
+
+/// <summary><c>AddLlmOps()</c>: the store, the artifact store, identity and the Core services, scoped to the caller.</summary>
+public static class ServiceRegistration
+{
+    public static IServiceCollection AddLlmOps(this IServiceCollection services, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => options.Storage.CreateStore());
+        services.AddSingleton<IArtifactStore>(sp => new FileArtifactStore(options.Storage.ResolveArtifactsPath(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddHttpContextAccessor();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
+
+        services.AddScoped(sp => ActorClaims.FromPrincipal(sp.GetRequiredService<IHttpContextAccessor>().HttpContext?.User)
+            ?? throw new PermissionDeniedException("No authenticated caller."));
+        services.AddScoped<IModelRegistry>(sp => new ModelRegistry(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
+            sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped<IRunTracker>(sp => new RunTracker(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
+            sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped<IApiKeys>(sp => new ApiKeyService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped<IAuditTrail>(sp => new AuditTrail(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>()));
+        services.AddScoped(sp => new ArtifactGarbageCollector(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
+            sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}

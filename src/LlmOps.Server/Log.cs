@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace LlmOps.Server;
+
+/// <summary>The server's log messages; event ids 1000–1999.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "LlmOps store {Provider} ready; artifacts in {ArtifactsPath}")]
+    public static partial void StoreReady(ILogger logger, string provider, string artifactsPath);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Request refused: {Status} {Title}: {Detail}")]
+    public static partial void RequestRefused(ILogger logger, int status, string title, string detail);
+
+    [LoggerMessage(1002, LogLevel.Error, "Unhandled error on {Method} {Path}")]
+    public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Authentication failed for key id {KeyId}")]
+    public static partial void AuthenticationFailed(ILogger logger, string keyId);
+
+    [LoggerMessage(1004, LogLevel.Information, "Created the first admin key {KeyId}")]
+    public static partial void AdminKeyCreated(ILogger logger, string keyId);
+}
