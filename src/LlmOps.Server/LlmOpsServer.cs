@@ -32,6 +32,8 @@ public static class LlmOpsServer
         if (options.JsonLogs) builder.Logging.AddJsonConsole();
         else builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Authentication registers data protection, which LlmOps does not use (no cookies): its key warnings are noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         builder.Services.AddLlmOps(options);
         builder.Services.Configure<JsonOptions>(json => LlmOpsJson.Configure(json.SerializerOptions));

@@ -27,8 +27,8 @@ public enum RunStatus
     Killed,
 }
 
-/// <summary>One point of a metric series; a default <see cref="At"/> is stamped with the time it is logged.</summary>
-public sealed record MetricPoint(string Name, long Step, double Value, DateTimeOffset At = default);
+/// <summary>One point of a metric series; an <see cref="At"/> left at default is stamped with the time it is logged.</summary>
+public sealed record MetricPoint(string Name, long Step, double Value, DateTimeOffset At);
 
 /// <summary>A run with its latest metric values and artifacts, as shown by <c>runs show</c>.</summary>
 public sealed record RunDetails(Run Run, IReadOnlyDictionary<string, MetricPoint> LatestMetrics, IReadOnlyList<ArtifactFile> Artifacts);

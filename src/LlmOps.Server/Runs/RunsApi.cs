@@ -37,9 +37,9 @@ public static class RunsApi
                 return TypedResults.NoContent();
             })
             .RequirePermission(Role.Developer, Area, Access.Write);
-        group.MapPost("/{id}/metrics", async (string id, List<MetricPoint> body, IRunTracker runs, CancellationToken ct) =>
+        group.MapPost("/{id}/metrics", async (string id, List<MetricInput> body, IRunTracker runs, CancellationToken ct) =>
             {
-                await runs.LogMetricsAsync(id, body, ct);
+                await runs.LogMetricsAsync(id, body.Select(m => new MetricPoint(m.Name, m.Step, m.Value, m.At ?? default)).ToList(), ct);
                 return TypedResults.NoContent();
             })
             .RequirePermission(Role.Developer, Area, Access.Write);
@@ -58,6 +58,9 @@ public static class RunsApi
 
 /// <summary>Body of <c>POST /api/runs/{id}/artifacts</c>: a name for a blob already uploaded.</summary>
 public sealed record RunArtifact(string Name, string Sha256);
+
+/// <summary>One point in the body of <c>POST /api/runs/{id}/metrics</c>; without <c>at</c> it is stamped on arrival.</summary>
+public sealed record MetricInput(string Name, long Step, double Value, DateTimeOffset? At = null);
 
 /// <summary>Body of <c>POST /api/runs/{id}/end</c>.</summary>
 public sealed record RunEnd(RunStatus Status);

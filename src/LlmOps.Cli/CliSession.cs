@@ -1,0 +1,96 @@
+using System.CommandLine;
+using LlmOps.Artifacts;
+using LlmOps.Audit;
+using LlmOps.Cli.Remote;
+using LlmOps.Identity;
+using LlmOps.Registry;
+using LlmOps.Runs;
+using LlmOps.Storage;
+using LlmOps.Storage.Artifacts;
+
+namespace LlmOps.Cli;
+
+/// <summary>What a command works against: the data directory directly (as the local admin, or as the principal of
+/// <c>--api-key</c>), or a server through its <c>/api</c>. Commands see the same Core interfaces either way.</summary>
+public sealed class CliSession : IAsyncDisposable
+{
+    readonly IAsyncDisposable? owned;
+    readonly LlmOpsClient? client;
+
+    CliSession(IModelRegistry models, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
+        IAsyncDisposable? owned, LlmOpsClient? client, string location)
+    {
+        Models = models;
+        Runs = runs;
+        Keys = keys;
+        Audit = audit;
+        Upload = upload;
+        this.owned = owned;
+        this.client = client;
+        Location = location;
+    }
+
+    public IModelRegistry Models { get; }
+    public IRunTracker Runs { get; }
+    public IApiKeys Keys { get; }
+    public IAuditTrail Audit { get; }
+
+    /// <summary>Streams content into the artifact store (local folder or server).</summary>
+    public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
+
+    /// <summary>The data directory or server URL, for messages.</summary>
+    public string Location { get; }
+
+    public static async Task<CliSession> OpenAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var apiKey = parse.GetValue(GlobalOptions.ApiKey) ?? Environment.GetEnvironmentVariable("LLMOPS_API_KEY");
+        var server = parse.GetValue(GlobalOptions.Server) ?? (Environment.GetEnvironmentVariable("LLMOPS_SERVER") is { Length: > 0 } url ? new Uri(url) : null);
+        if (server is not null)
+        {
+            if (string.IsNullOrEmpty(apiKey))
+                throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
+            var remote = new LlmOpsClient(server, apiKey);
+            return new CliSession(remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
+        }
+
+        var storage = StorageFor(parse);
+        var store = storage.CreateStore();
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+            var actor = Actor.LocalAdmin;
+            if (!string.IsNullOrEmpty(apiKey))
+            {
+                actor = await new ApiKeyAuthenticator(store).AuthenticateAsync(apiKey, cancellationToken)
+                    ?? throw new PermissionDeniedException("the API key is unknown, revoked or malformed in this data directory.");
+            }
+            var time = TimeProvider.System;
+            var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
+            return new CliSession(new ModelRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Storage settings from <c>--data-dir</c>/<c>LLMOPS_HOME</c> and <c>--postgres</c>/<c>LLMOPS_POSTGRES</c>.</summary>
+    public static StorageOptions StorageFor(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return new StorageOptions
+        {
+            DataDir = DataDirectory.Resolve(parse.GetValue(GlobalOptions.DataDir)).Root,
+            PostgresConnectionString = parse.GetValue(GlobalOptions.Postgres) ?? Environment.GetEnvironmentVariable("LLMOPS_POSTGRES"),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        client?.Dispose();
+        if (owned is not null) await owned.DisposeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+using LlmOps.Cli;
+
+return await LlmOpsCli.RunAsync(args);
