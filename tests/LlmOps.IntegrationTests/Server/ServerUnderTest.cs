@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using LlmOps.Identity;
+using LlmOps.Server;
+using LlmOps.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.IntegrationTests.Server;
+
+/// <summary>The real server on a free loopback port with a temp SQLite data directory, and a key per role.</summary>
+public sealed class ServerUnderTest : IAsyncLifetime
+{
+    readonly string dataDir = Path.Combine(Path.GetTempPath(), "llmops-it", Guid.NewGuid().ToString("N"));
+
+    public WebApplication App { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+    public string AdminKey { get; private set; } = "";
+    public Dictionary<Role, string> Keys { get; } = [];
+    public string SecondApproverKey { get; private set; } = "";
+    public string ModelsReadOnlyDeveloperKey { get; private set; } = "";
+    public string DataDir => dataDir;
+
+    public async Task InitializeAsync()
+    {
+        var options = new ServerOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            Storage = new StorageOptions { DataDir = dataDir },
+            MaxRequestBodyBytes = 64 * 1024,
+        };
+        App = LlmOpsServer.Build(options);
+        var admin = await App.PrepareAsync() ?? throw new InvalidOperationException("a fresh data directory must get an admin key");
+        AdminKey = admin.Secret;
+        await App.StartAsync();
+        BaseAddress = new Uri(App.Urls.First());
+
+        var keys = new ApiKeyService(App.Services.GetRequiredService<IStore>(), admin.Key.ToActor(), TimeProvider.System);
+        foreach (var role in Enum.GetValues<Role>())
+            Keys[role] = (await keys.CreateAsync(new CreateApiKey($"{role} key", role))).Secret;
+        SecondApproverKey = (await keys.CreateAsync(new CreateApiKey("second approver", Role.Approver))).Secret;
+        ModelsReadOnlyDeveloperKey = (await keys.CreateAsync(new CreateApiKey("scoped", Role.Developer, ["models:read"]))).Secret;
+    }
+
+    public HttpClient Client(string? key)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        try { Directory.Delete(dataDir, recursive: true); }
+        catch (IOException) { /* best effort */ }
+    }
+}
