@@ -45,9 +45,11 @@ public sealed class CliSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(parse);
         var apiKey = parse.GetValue(GlobalOptions.ApiKey) ?? Environment.GetEnvironmentVariable("LLMOPS_API_KEY");
-        var server = parse.GetValue(GlobalOptions.Server) ?? (Environment.GetEnvironmentVariable("LLMOPS_SERVER") is { Length: > 0 } url ? new Uri(url) : null);
-        if (server is not null)
+        var serverText = parse.GetValue(GlobalOptions.Server) ?? Environment.GetEnvironmentVariable("LLMOPS_SERVER");
+        if (!string.IsNullOrEmpty(serverText))
         {
+            if (!Uri.TryCreate(serverText, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+                throw new InvalidInputException("--server", $"'{serverText}' is not an http(s) URL.");
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);

@@ -17,7 +17,7 @@ public static class GlobalOptions
         Recursive = true,
     };
 
-    public static Option<Uri?> Server { get; } = new("--server")
+    public static Option<string?> Server { get; } = new("--server")
     {
         Description = "Talk to an LlmOps server at this URL instead of the data directory (default: $LLMOPS_SERVER).",
         Recursive = true,

@@ -7,7 +7,7 @@ namespace LlmOps;
 /// <summary>The one JSON shape used on the wire, in the store's JSON columns and in CLI <c>--json</c> output.</summary>
 public static class LlmOpsJson
 {
-    /// <summary>camelCase names, enums as strings, nulls omitted.</summary>
+    /// <summary>camelCase names, enums as strings; nulls are written, since records read back need every constructor parameter.</summary>
     public static JsonSerializerOptions Options { get; } = Create(indented: false);
 
     /// <summary>As <see cref="Options"/>, indented for people.</summary>
@@ -19,7 +19,6 @@ public static class LlmOpsJson
         ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DictionaryKeyPolicy = null;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.Converters.Add(new JsonStringEnumConverter());
         // A missing required field or a null where none is allowed is an error that names the field.
