@@ -21,6 +21,23 @@ internal static class TinyModels
         Architecture = architecture,
     };
 
+    /// <summary>
+    /// Multiplies every matrix by <paramref name="factor"/>: a fresh model's logits are near zero (std 0.02 weights),
+    /// which would let a parity test pass on noise; scaled weights give logits of order one.
+    /// </summary>
+    public static LlamaForCausalLM Sharpen(LlamaForCausalLM model, double factor = 10)
+    {
+        using var noGrad = TorchSharp.torch.no_grad();
+        foreach (var (_, parameter) in model.named_parameters())
+        {
+            if (parameter.dim() == 2)
+                parameter.mul_(factor);
+        }
+        return model;
+    }
+
+    public static float MaxAbs(float[,] a) => a.Cast<float>().Max(Math.Abs);
+
     public static float MaxAbsDiff(float[,] a, float[,] b)
     {
         Assert.Equal(a.GetLength(0), b.GetLength(0));
