@@ -10,6 +10,13 @@ public sealed class LlamaAttention : nn.Module<Tensor, Tensor>
     private readonly int numKvHeads;
     private readonly int headDim;
     private readonly RotaryEmbedding rotary;
+    // TorchSharp also registers fields by reflection: fields carry the Hugging Face names, properties have none.
+#pragma warning disable IDE1006, SA1300 // Naming: field names are the modules' names in checkpoints.
+    private readonly LoraLinear q_proj;
+    private readonly LoraLinear k_proj;
+    private readonly LoraLinear v_proj;
+    private readonly LoraLinear o_proj;
+#pragma warning restore IDE1006, SA1300
 
     public LlamaAttention(LlamaConfig config, RotaryEmbedding rotary)
         : base(nameof(LlamaAttention))
@@ -19,20 +26,20 @@ public sealed class LlamaAttention : nn.Module<Tensor, Tensor>
         numKvHeads = config.NumKvHeads;
         headDim = config.HeadDim;
         this.rotary = rotary;
-        QProj = new LoraLinear(config.HiddenSize, numHeads * headDim, config.AttentionBias);
-        KProj = new LoraLinear(config.HiddenSize, numKvHeads * headDim, config.AttentionBias);
-        VProj = new LoraLinear(config.HiddenSize, numKvHeads * headDim, config.AttentionBias);
-        OProj = new LoraLinear(numHeads * headDim, config.HiddenSize, hasBias: false);
-        register_module("q_proj", QProj);
-        register_module("k_proj", KProj);
-        register_module("v_proj", VProj);
-        register_module("o_proj", OProj);
+        q_proj = new LoraLinear(config.HiddenSize, numHeads * headDim, config.AttentionBias);
+        k_proj = new LoraLinear(config.HiddenSize, numKvHeads * headDim, config.AttentionBias);
+        v_proj = new LoraLinear(config.HiddenSize, numKvHeads * headDim, config.AttentionBias);
+        o_proj = new LoraLinear(numHeads * headDim, config.HiddenSize, hasBias: false);
+        register_module("q_proj", q_proj);
+        register_module("k_proj", k_proj);
+        register_module("v_proj", v_proj);
+        register_module("o_proj", o_proj);
     }
 
-    public LoraLinear QProj { get; }
-    public LoraLinear KProj { get; }
-    public LoraLinear VProj { get; }
-    public LoraLinear OProj { get; }
+    public LoraLinear QProj => q_proj;
+    public LoraLinear KProj => k_proj;
+    public LoraLinear VProj => v_proj;
+    public LoraLinear OProj => o_proj;
 
     public override Tensor forward(Tensor input)
     {

@@ -6,24 +6,32 @@ namespace LlmOps.Training.Modeling;
 /// <summary>Pre-norm transformer block: x + attn(norm(x)), then + mlp(norm(x)).</summary>
 public sealed class LlamaDecoderLayer : nn.Module<Tensor, Tensor>
 {
+    // TorchSharp also registers fields by reflection: fields carry the Hugging Face names, properties have none.
+#pragma warning disable IDE1006, SA1300 // Naming: field names are the modules' names in checkpoints.
+    private readonly RmsNorm input_layernorm;
+    private readonly LlamaAttention self_attn;
+    private readonly RmsNorm post_attention_layernorm;
+    private readonly LlamaMlp mlp;
+#pragma warning restore IDE1006, SA1300
+
     public LlamaDecoderLayer(LlamaConfig config, RotaryEmbedding rotary)
         : base(nameof(LlamaDecoderLayer))
     {
         ArgumentNullException.ThrowIfNull(config);
-        InputLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
-        SelfAttention = new LlamaAttention(config, rotary);
-        PostAttentionLayerNorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
-        Mlp = new LlamaMlp(config);
-        register_module("input_layernorm", InputLayerNorm);
-        register_module("self_attn", SelfAttention);
-        register_module("post_attention_layernorm", PostAttentionLayerNorm);
-        register_module("mlp", Mlp);
+        input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        self_attn = new LlamaAttention(config, rotary);
+        post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        mlp = new LlamaMlp(config);
+        register_module("input_layernorm", input_layernorm);
+        register_module("self_attn", self_attn);
+        register_module("post_attention_layernorm", post_attention_layernorm);
+        register_module("mlp", mlp);
     }
 
-    public RmsNorm InputLayerNorm { get; }
-    public LlamaAttention SelfAttention { get; }
-    public RmsNorm PostAttentionLayerNorm { get; }
-    public LlamaMlp Mlp { get; }
+    public RmsNorm InputLayerNorm => input_layernorm;
+    public LlamaAttention SelfAttention => self_attn;
+    public RmsNorm PostAttentionLayerNorm => post_attention_layernorm;
+    public LlamaMlp Mlp => mlp;
 
     public override Tensor forward(Tensor input)
     {

@@ -14,27 +14,33 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 
     private readonly RotaryEmbedding rotary;
 
+    // TorchSharp also registers fields by reflection: fields carry the Hugging Face names, properties have none.
+#pragma warning disable IDE1006, SA1300 // Naming: field names are the modules' names in checkpoints.
+    private readonly LlamaBackbone model;
+    private readonly LoraLinear? lm_head;
+#pragma warning restore IDE1006, SA1300
+
     private LlamaForCausalLM(LlamaConfig config)
         : base(nameof(LlamaForCausalLM))
     {
         Config = config;
         rotary = new RotaryEmbedding(config.HeadDim, config.ContextLength, config.RopeTheta);
-        Backbone = new LlamaBackbone(config, rotary);
-        register_module("model", Backbone);
+        model = new LlamaBackbone(config, rotary);
+        register_module("model", model);
         if (!config.TieWordEmbeddings)
         {
-            LmHead = new LoraLinear(config.HiddenSize, config.VocabSize, hasBias: false);
-            register_module("lm_head", LmHead);
+            lm_head = new LoraLinear(config.HiddenSize, config.VocabSize, hasBias: false);
+            register_module("lm_head", lm_head);
         }
     }
 
     public LlamaConfig Config { get; }
 
     /// <summary>The transformer without the head ("model." in Hugging Face names).</summary>
-    public LlamaBackbone Backbone { get; }
+    public LlamaBackbone Backbone => model;
 
     /// <summary>The output projection, or null when it is tied to the token embedding.</summary>
-    public LoraLinear? LmHead { get; }
+    public LoraLinear? LmHead => lm_head;
 
     /// <summary>Builds a model with weights drawn from N(0, 0.02) by a generator seeded with <paramref name="seed"/>; norms are 1, biases 0.</summary>
     public static LlamaForCausalLM Create(LlamaConfig config, long seed)
@@ -68,18 +74,28 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
             : LmHead.forward(hidden);
     }
 
-    /// <summary>Logits for one sequence as a [seq, vocab] array, computed without gradients.</summary>
+    /// <summary>Logits for one sequence as a [seq, vocab] array, computed without gradients and with dropout off.</summary>
     public float[,] Logits(IReadOnlyList<int> tokenIds)
     {
         ArgumentNullException.ThrowIfNull(tokenIds);
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var ids = tensor(tokenIds.Select(i => (long)i).ToArray(), ScalarType.Int64).unsqueeze(0);
-        var logits = forward(ids).squeeze(0).contiguous();
-        var flat = logits.data<float>().ToArray();
-        var result = new float[tokenIds.Count, Config.VocabSize];
-        Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
-        return result;
+        var wasTraining = training;
+        eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var ids = tensor(tokenIds.Select(i => (long)i).ToArray(), ScalarType.Int64).unsqueeze(0);
+            var logits = forward(ids).squeeze(0).contiguous();
+            var flat = logits.data<float>().ToArray();
+            var result = new float[tokenIds.Count, Config.VocabSize];
+            Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
+            return result;
+        }
+        finally
+        {
+            if (wasTraining)
+                train();
+        }
     }
 
     /// <summary>
@@ -138,21 +154,28 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 /// <summary>Embedding, decoder layers and final norm ("model." in Hugging Face names).</summary>
 public sealed class LlamaBackbone : nn.Module<Tensor, Tensor>
 {
+    // TorchSharp also registers fields by reflection: fields carry the Hugging Face names, properties have none.
+#pragma warning disable IDE1006, SA1300 // Naming: field names are the modules' names in checkpoints.
+    private readonly Embedding embed_tokens;
+    private readonly ModuleList<LlamaDecoderLayer> layers;
+    private readonly RmsNorm norm;
+#pragma warning restore IDE1006, SA1300
+
     public LlamaBackbone(LlamaConfig config, RotaryEmbedding rotary)
         : base(nameof(LlamaBackbone))
     {
         ArgumentNullException.ThrowIfNull(config);
-        EmbedTokens = nn.Embedding(config.VocabSize, config.HiddenSize);
-        Layers = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new LlamaDecoderLayer(config, rotary)).ToArray());
-        Norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
-        register_module("embed_tokens", EmbedTokens);
-        register_module("layers", Layers);
-        register_module("norm", Norm);
+        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
+        layers = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new LlamaDecoderLayer(config, rotary)).ToArray());
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        register_module("embed_tokens", embed_tokens);
+        register_module("layers", layers);
+        register_module("norm", norm);
     }
 
-    public Embedding EmbedTokens { get; }
-    public ModuleList<LlamaDecoderLayer> Layers { get; }
-    public RmsNorm Norm { get; }
+    public Embedding EmbedTokens => embed_tokens;
+    public ModuleList<LlamaDecoderLayer> Layers => layers;
+    public RmsNorm Norm => norm;
 
     public override Tensor forward(Tensor input)
     {

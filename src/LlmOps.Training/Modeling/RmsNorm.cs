@@ -9,15 +9,21 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly double eps;
 
+    // TorchSharp also registers fields by reflection, so fields carry the Hugging Face names and the
+    // public properties have no backing fields of their own (which would register twice under odd names).
+#pragma warning disable IDE1006 // Naming: the field name is the parameter's name in checkpoints.
+    private readonly Parameter weight;
+#pragma warning restore IDE1006
+
     public RmsNorm(long size, double eps)
         : base(nameof(RmsNorm))
     {
         this.eps = eps;
-        Weight = new Parameter(ones(size));
-        register_parameter("weight", Weight);
+        weight = new Parameter(ones(size));
+        register_parameter("weight", weight);
     }
 
-    public Parameter Weight { get; }
+    public Parameter Weight => weight;
 
     public override Tensor forward(Tensor input)
     {

@@ -69,6 +69,19 @@ public sealed class LlamaForCausalLMTests
     }
 
     [Fact]
+    public void StateDict_RegistersEachWeightOnceUnderItsHuggingFaceName()
+    {
+        using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+
+        var names = model.state_dict().Keys.Order(StringComparer.Ordinal).ToList();
+
+        // 2 layers x 9 weights + embedding, final norm and head; no duplicates under reflection-made names.
+        Assert.Equal(21, names.Count);
+        Assert.All(names, n => Assert.Matches(@"^(model\.(embed_tokens|norm|layers\.\d+\.(input_layernorm|post_attention_layernorm|self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj))|lm_head)\.weight$", n));
+        Assert.Equal(2 * 7 + 1, model.named_modules().Count(m => m.module is LoraLinear));
+    }
+
+    [Fact]
     public void LoadWeights_FromAnotherModel_ReproducesItsLogits()
     {
         using var source = LlamaForCausalLM.Create(TinyModels.Config(architecture: LlamaConfig.Qwen2Architecture), seed: 4);
