@@ -42,9 +42,15 @@ public sealed class TextCleaning(TextCleaningOptions options) : IRecordStep
         var sb = new StringBuilder(text.Length);
         var pendingSpace = false;
         var newlines = 0;
-        foreach (var raw in text)
+        for (var k = 0; k < text.Length; k++)
         {
-            var c = raw == '\r' ? '\n' : raw;
+            var c = text[k];
+            if (c == '\r')
+            {
+                if (k + 1 < text.Length && text[k + 1] == '\n')
+                    continue; // CRLF is one line break
+                c = '\n';
+            }
             if (options.StripControl && IsStripped(c))
                 continue;
             if (!options.CollapseWhitespace)

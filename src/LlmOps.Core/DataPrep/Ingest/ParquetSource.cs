@@ -33,7 +33,7 @@ public static class ParquetSource
                     columnErrors[column] = $"missing field '{column}'";
                     continue;
                 }
-                if (field.ClrType != typeof(string) || field.IsArray)
+                if ((field.ClrType != typeof(string) && field.ClrType != typeof(ReadOnlyMemory<char>)) || field.IsArray)
                 {
                     columnErrors[column] = $"field '{column}' must be a string, found {field.ClrType.Name}{(field.IsArray ? "[]" : string.Empty)}";
                     continue;

@@ -145,9 +145,10 @@ public sealed partial class PiiRedaction(PiiRedactionOptions options) : IRecordS
         return digits <= 15 && digits >= (marked ? 7 : 10);
     }
 
+    // "a::b" parses as an address, but in prose it is code; real addresses have a group of 3+ hex digits.
     private static bool IsIpv6(string candidate) =>
         candidate.Count(c => c == ':') >= 2
-        && candidate.Any(char.IsAsciiHexDigit)
+        && candidate.Split(':').Any(g => g.Length >= 3)
         && IPAddress.TryParse(candidate, out var address)
         && address.AddressFamily == AddressFamily.InterNetworkV6;
 
