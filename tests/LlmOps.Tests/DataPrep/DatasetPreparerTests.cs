@@ -166,3 +166,23 @@ public class DatasetPreparerTests
         public void Report(PrepareProgress value) => report(value);
     }
 }
+
+public class DatasetPreparerTokenStatisticsTests
+{
+    [Fact]
+    public async Task PrepareAsync_TrainedTokenizerCounter_SplitTokensAreTokenizerCounts()
+    {
+        using var folder = new TempFolder();
+        var texts = Enumerable.Range(0, 200).Select(i => $"record {i}: the café serves 東京 ramen 😀 number {i * 7}").ToList();
+        var input = folder.File("in/t.jsonl", string.Concat(texts.Select(t => JsonSerializer.Serialize(new { text = t }) + "\n")));
+        var bpe = new LlmOps.Tokenizers.ByteLevelBpeTrainer(new LlmOps.Tokenizers.BpeTrainerOptions { VocabSize = 400 }).Train(texts);
+        var tokenizer = bpe.CreateTokenizer();
+        var counter = new TokenizerTokenCounter(tokenizer, "bpe:" + bpe.Fingerprint());
+
+        var result = await new DatasetPreparer().PrepareAsync([input], Recipe.Empty, folder.Sub("out"), new PrepareOptions { TokenCounter = counter });
+
+        Assert.Equal(texts.Sum(t => tokenizer.CountTokens(t)), result.Splits.Sum(s => s.Tokens));
+        Assert.Equal(result.Splits.Sum(s => s.Tokens), result.Report.Splits.Sum(s => s.Tokens));
+        Assert.Contains("\"token_counter\": \"bpe:" + bpe.Fingerprint(), File.ReadAllText(result.ManifestPath), StringComparison.Ordinal);
+    }
+}
