@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace LlmOps.DataPrep.Cleaning;
@@ -86,30 +87,29 @@ public sealed class TextCleaning(TextCleaningOptions options) : IRecordStep
     private static bool IsStripped(char c) =>
         (char.IsControl(c) && c is not '\n' and not '\t' and not '\r') || c is '\u200B' or '\uFEFF' or '\u2060';
 
-    // Fast path: no CR, no stripped characters, no double spaces, no tabs, no space at line ends or edges.
+    // Characters that always need work: C0 controls but newline, DEL and C1 controls, Unicode spaces
+    // other than ' ', and the zero-width characters that are stripped.
+    private static readonly SearchValues<char> NeedsWork = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000B\u000C\u000D\u000E\u000F"
+        + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F"
+        + "\u007F\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008A\u008B\u008C\u008D\u008E\u008F"
+        + "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F"
+        + "\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF");
+
+    // Fast path (vectorised searches): nothing to strip, no odd spaces, no runs to collapse, clean edges.
     private bool IsAlreadyClean(string text)
     {
         var span = text.AsSpan();
         if (span.IsEmpty)
             return true;
-        if (options.CollapseWhitespace && (span[0] is ' ' or '\n' || span[^1] is ' ' or '\n'))
+        if (span.IndexOfAny(NeedsWork) >= 0)
             return false;
-        var prev = '\0';
-        var prev2 = '\0';
-        foreach (var c in span)
-        {
-            if (c < ' ' && c != '\n')
-                return false;
-            if (c > 127 && (IsStripped(c) || char.IsWhiteSpace(c) || char.IsControl(c)))
-                return false;
-            if (options.CollapseWhitespace)
-            {
-                if ((c == ' ' && prev is ' ' or '\n') || (c == '\n' && prev == ' ') || (c == '\n' && prev == '\n' && prev2 == '\n'))
-                    return false;
-            }
-            prev2 = prev;
-            prev = c;
-        }
-        return true;
+        if (!options.CollapseWhitespace)
+            return true;
+        return span[0] is not (' ' or '\n') && span[^1] is not (' ' or '\n')
+            && !span.Contains("  ", StringComparison.Ordinal)
+            && !span.Contains(" \n", StringComparison.Ordinal)
+            && !span.Contains("\n ", StringComparison.Ordinal)
+            && !span.Contains("\n\n\n", StringComparison.Ordinal);
     }
 }
