@@ -50,47 +50,23 @@ public static class LlmOpsCli
         {
             return await body(output);
         }
-        catch (OperationCanceledException)
-        {
-            output.Error("cancelled.");
-            return ExitCodes.InternalError;
-        }
-        catch (ServerUnreachableException exception)
-        {
-            output.Error(exception.Message);
-            return ExitCodes.InternalError;
-        }
-        catch (StorageException exception)
-        {
-            output.Error(exception.Message);
-            return ExitCodes.InternalError;
-        }
-        catch (IntegrityException exception)
-        {
-            output.Error(exception.Message);
-            return ExitCodes.CheckFailed;
-        }
-        catch (LlmOpsException exception)
-        {
-            output.Error(exception.Message);
-            return ExitCodes.InputError;
-        }
-        catch (IOException exception)
-        {
-            output.Error(exception.Message);
-            return ExitCodes.InputError;
-        }
-        catch (UnauthorizedAccessException exception)
-        {
-            output.Error(exception.Message);
-            return ExitCodes.InputError;
-        }
-#pragma warning disable CA1031 // The CLI's last line of defence: an internal error is a message and exit code 3, never a stack trace.
+#pragma warning disable CA1031 // The CLI's last line of defence: every failure is a message and an exit code, never a stack trace.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            output.Error($"internal error ({exception.GetType().Name}): {exception.Message}");
-            return ExitCodes.InternalError;
+            var (code, message) = Describe(exception);
+            output.Error(message);
+            return code;
         }
     }
+
+    /// <summary>The exit code and message for a failure: input and rule errors are 2, integrity 1, the rest 3.</summary>
+    static (int Code, string Message) Describe(Exception exception) => exception switch
+    {
+        OperationCanceledException => (ExitCodes.InternalError, "cancelled."),
+        ServerUnreachableException or StorageException => (ExitCodes.InternalError, exception.Message),
+        IntegrityException => (ExitCodes.CheckFailed, exception.Message),
+        LlmOpsException or IOException or UnauthorizedAccessException => (ExitCodes.InputError, exception.Message),
+        _ => (ExitCodes.InternalError, $"internal error ({exception.GetType().Name}): {exception.Message}"),
+    };
 }
