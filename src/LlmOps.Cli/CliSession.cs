@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
+using LlmOps.Datasets;
 using LlmOps.Cli.Remote;
 using LlmOps.Identity;
 using LlmOps.Registry;
@@ -17,10 +18,11 @@ public sealed class CliSession : IAsyncDisposable
     readonly IAsyncDisposable? owned;
     readonly LlmOpsClient? client;
 
-    CliSession(IModelRegistry models, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
+    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
         IAsyncDisposable? owned, LlmOpsClient? client, string location)
     {
         Models = models;
+        Datasets = datasets;
         Runs = runs;
         Keys = keys;
         Audit = audit;
@@ -31,6 +33,7 @@ public sealed class CliSession : IAsyncDisposable
     }
 
     public IModelRegistry Models { get; }
+    public IDatasetRegistry Datasets { get; }
     public IRunTracker Runs { get; }
     public IApiKeys Keys { get; }
     public IAuditTrail Audit { get; }
@@ -53,7 +56,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -69,7 +72,7 @@ public sealed class CliSession : IAsyncDisposable
             }
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
-            return new CliSession(new ModelRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
+            return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
                 new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root);
         }
         catch

@@ -13,6 +13,7 @@ public static class LlmOpsCli
         var root = new RootCommand("LlmOps: train, evaluate, register, approve, deploy and monitor language models.");
         foreach (var option in GlobalOptions.All) root.Options.Add(option);
         root.Subcommands.Add(UpCommand.Build());
+        root.Subcommands.Add(DataCommands.Build());
         root.Subcommands.Add(ModelsCommands.Build());
         root.Subcommands.Add(RunsCommands.Build());
         root.Subcommands.Add(KeysCommands.Build());
@@ -55,7 +56,7 @@ public static class LlmOpsCli
 #pragma warning restore CA1031
         {
             var (code, message) = Describe(exception);
-            output.Error(message);
+            Output.Error(message);
             return code;
         }
     }
@@ -66,7 +67,7 @@ public static class LlmOpsCli
         OperationCanceledException => (ExitCodes.InternalError, "cancelled."),
         ServerUnreachableException or StorageException => (ExitCodes.InternalError, exception.Message),
         IntegrityException => (ExitCodes.CheckFailed, exception.Message),
-        LlmOpsException or IOException or UnauthorizedAccessException => (ExitCodes.InputError, exception.Message),
+        LlmOpsException or DataPrep.DataPrepException or IOException or UnauthorizedAccessException => (ExitCodes.InputError, exception.Message),
         _ => (ExitCodes.InternalError, $"internal error ({exception.GetType().Name}): {exception.Message}"),
     };
 }

@@ -7,8 +7,6 @@ namespace LlmOps.Cli;
 /// <summary>Prints results as tables for people or, with <c>--json</c>, as JSON for scripts; errors go to stderr.</summary>
 public sealed class Output(bool json)
 {
-    readonly IAnsiConsole error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
     public bool Json { get; } = json;
 
     /// <summary>Writes <paramref name="value"/> as JSON under --json, else renders it with <paramref name="render"/>.</summary>
@@ -25,7 +23,8 @@ public sealed class Output(bool json)
         if (!Json) AnsiConsole.MarkupLine(markup);
     }
 
-    public void Error(string message) => error.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    /// <summary>One plain line on stderr: never wrapped or styled, so scripts and logs can match it.</summary>
+    public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
 
     /// <summary>A table with the given column headers.</summary>
     public static Table Table(params string[] headers)

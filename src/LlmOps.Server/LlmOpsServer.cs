@@ -1,6 +1,7 @@
 using LlmOps.Identity;
 using LlmOps.Server.Artifacts;
 using LlmOps.Server.Audit;
+using LlmOps.Server.Datasets;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
 using LlmOps.Server.Registry;
@@ -58,6 +59,7 @@ public static class LlmOpsServer
         routes.MapGet("/health", (IStore store) => TypedResults.Ok(new HealthReport("ok", store.Provider))).WithTags("Health");
         routes.MapOpenApi();
         routes.MapModelsApi();
+        routes.MapDatasetsApi();
         routes.MapRunsApi();
         routes.MapArtifactsApi(options);
         routes.MapKeysApi();

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
+using LlmOps.Datasets;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -12,7 +13,7 @@ using LlmOps.Storage;
 namespace LlmOps.Cli.Remote;
 
 /// <summary>The server's <c>/api</c> behind the same Core interfaces the CLI uses locally; ProblemDetails become the same exceptions.</summary>
-public sealed class LlmOpsClient : IModelRegistry, IRunTracker, IApiKeys, IAuditTrail, IDisposable
+public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IApiKeys, IAuditTrail, IDisposable
 {
     readonly HttpClient http;
 
@@ -56,6 +57,16 @@ public sealed class LlmOpsClient : IModelRegistry, IRunTracker, IApiKeys, IAudit
         SendAsync<AliasMove>(HttpMethod.Put, $"api/models/{Esc(name)}/aliases/{Esc(environment)}", new { version }, cancellationToken);
     public Task<IReadOnlyList<AliasMove>> ListAliasMovesAsync(string name, CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<AliasMove>>(HttpMethod.Get, $"api/models/{Esc(name)}/aliases/history", null, cancellationToken);
+
+    // Datasets
+    public Task<DatasetVersion> RegisterAsync(RegisterDataset request, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetVersion>(HttpMethod.Post, "api/datasets", request, cancellationToken);
+    public Task<DatasetVersion> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetVersion>(HttpMethod.Get, $"api/datasets/{Esc(id)}", null, cancellationToken);
+    Task<IReadOnlyList<DatasetVersion>> IDatasetRegistry.ListAsync(string? name, CancellationToken cancellationToken) =>
+        SendAsync<IReadOnlyList<DatasetVersion>>(HttpMethod.Get, name is null ? "api/datasets" : $"api/datasets?name={Esc(name)}", null, cancellationToken);
+    public Task<DatasetDiff> DiffAsync(string from, string to, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetDiff>(HttpMethod.Get, $"api/datasets/diff?from={Esc(from)}&to={Esc(to)}", null, cancellationToken);
 
     // Runs
     public Task<Run> StartRunAsync(StartRun request, CancellationToken cancellationToken = default) =>

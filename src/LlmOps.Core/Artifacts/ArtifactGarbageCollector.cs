@@ -4,7 +4,7 @@ using LlmOps.Storage;
 
 namespace LlmOps.Artifacts;
 
-/// <summary>Deletes blobs that no model version or run references (Admin only).</summary>
+/// <summary>Deletes blobs that no model version, dataset version or run references (Admin only).</summary>
 public sealed class ArtifactGarbageCollector(IStore store, IArtifactStore artifacts, Actor actor, TimeProvider timeProvider)
 {
     /// <summary>Runs under the writer lock, so no registration can start referencing a blob while it is deleted;
@@ -16,6 +16,7 @@ public sealed class ArtifactGarbageCollector(IStore store, IArtifactStore artifa
         await using var session = await store.OpenAsync(write: true, cancellationToken);
         var referenced = new HashSet<string>(await session.Models.ListReferencedBlobsAsync(cancellationToken), StringComparer.Ordinal);
         referenced.UnionWith(await session.Runs.ListReferencedBlobsAsync(cancellationToken));
+        referenced.UnionWith(await session.Datasets.ListReferencedBlobsAsync(cancellationToken));
         var result = await artifacts.CollectGarbageAsync(referenced, gracePeriod, cancellationToken);
         await AuditTrail.AppendAsync(session, timeProvider, actor, "artifact.gc", "artifact_store", "sha256", null, result, cancellationToken);
         await session.CommitAsync(cancellationToken);

@@ -78,6 +78,15 @@ public sealed partial class ModelRegistry(IStore store, IArtifactStore artifacts
         }
         if (lineage.RunId is not null && await session.Runs.GetRunAsync(lineage.RunId, cancellationToken) is null)
             throw new NotFoundException("run", lineage.RunId);
+        if (lineage.DatasetVersion is not null)
+        {
+            // Lineage records the full id; a unique prefix (as `data list` prints) is resolved to it.
+            var matches = lineage.DatasetVersion.Length >= 8
+                ? await session.Datasets.FindByPrefixAsync(lineage.DatasetVersion.ToLowerInvariant(), 2, cancellationToken)
+                : [];
+            if (matches.Count != 1) throw new NotFoundException("dataset version", lineage.DatasetVersion);
+            lineage = lineage with { DatasetVersion = matches[0].Id };
+        }
 
         if (await session.Models.GetModelAsync(request.ModelName, cancellationToken) is null)
             await CreateModelAsync(session, new CreateModel(request.ModelName), cancellationToken);

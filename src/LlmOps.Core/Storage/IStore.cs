@@ -1,4 +1,5 @@
 using LlmOps.Audit;
+using LlmOps.Datasets;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -27,6 +28,7 @@ public interface IStoreSession : IAsyncDisposable
     IRunRecords Runs { get; }
     IApiKeyRecords Keys { get; }
     IAuditRecords Audit { get; }
+    IDatasetRecords Datasets { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -97,4 +99,18 @@ public interface IAuditRecords
 
     /// <summary>The sequence and hash of the newest entry as recorded when it was appended (detects removal at the tail).</summary>
     Task<(long Sequence, string Hash)?> GetHeadAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Dataset versions and their files.</summary>
+public interface IDatasetRecords
+{
+    Task InsertAsync(DatasetVersion version, CancellationToken cancellationToken = default);
+    Task<DatasetVersion?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Versions whose id starts with <paramref name="prefix"/>, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<DatasetVersion>> FindByPrefixAsync(string prefix, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Newest first, optionally of one name.</summary>
+    Task<IReadOnlyList<DatasetVersion>> ListAsync(string? name, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> ListReferencedBlobsAsync(CancellationToken cancellationToken = default);
 }

@@ -135,5 +135,25 @@ public static class Migrations
                 hash TEXT NOT NULL
             );
             """),
+        new(2, "dataset versions", """
+            CREATE TABLE dataset_versions (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                splits TEXT NOT NULL,
+                sources TEXT NOT NULL,
+                recipe TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL
+            );
+            CREATE INDEX ix_dataset_versions_name ON dataset_versions(name, created_at);
+            CREATE TABLE dataset_files (
+                dataset_id TEXT NOT NULL REFERENCES dataset_versions(id),
+                name TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                PRIMARY KEY (dataset_id, name)
+            );
+            CREATE INDEX ix_dataset_files_sha256 ON dataset_files(sha256);
+            """),
     ];
 }

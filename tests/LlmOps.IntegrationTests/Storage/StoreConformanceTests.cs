@@ -1,4 +1,5 @@
 using LlmOps.Audit;
+using LlmOps.Datasets;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -24,7 +25,7 @@ public abstract class StoreConformanceTests
         await using var t = await StartAsync();
         await t.Store.MigrateAsync();
         await t.Store.MigrateAsync();
-        Assert.Equal(1L, await t.ScalarRawAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal((long)LlmOps.Storage.Sql.Migrations.All.Count, await t.ScalarRawAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
     }
 
     [SkippableFact]
@@ -32,16 +33,17 @@ public abstract class StoreConformanceTests
     {
         await using var t = await StartAsync();
         var run = await t.Runs(Developer).StartRunAsync(new StartRun("pretrain"));
+        var dataset = await t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", await t.PrepareAsync(Texts(0, 20))));
         var first = await RegisterAsync(t);
         var file = await t.FileAsync("adapter.gguf", "lora");
         var second = await t.Registry(Developer).RegisterVersionAsync(new RegisterVersion("tiny", ModelFormats.Lora, [file], null,
-            new ModelLineage("tiny", 1, "ds-abc", run.Id), new Dictionary<string, double> { ["val_loss"] = 1.25 },
+            new ModelLineage("tiny", 1, dataset.Id, run.Id), new Dictionary<string, double> { ["val_loss"] = 1.25 },
             new Dictionary<string, string> { ["task"] = "qa" }, "# Tiny\nA card."));
 
         Assert.Equal(1, first.Version);
         Assert.Equal(2, second.Version);
         var loaded = await t.Registry(Viewer).GetVersionAsync("tiny", 2);
-        Assert.Equal(new ModelLineage("tiny", 1, "ds-abc", run.Id), loaded.Lineage);
+        Assert.Equal(new ModelLineage("tiny", 1, dataset.Id, run.Id), loaded.Lineage);
         Assert.Equal(1.25, loaded.Metrics["val_loss"]);
         Assert.Equal("qa", loaded.Tags["task"]);
         Assert.Equal("# Tiny\nA card.", loaded.ModelCard);
@@ -337,6 +339,60 @@ public abstract class StoreConformanceTests
         Assert.NotNull(first);
         Assert.Equal(Role.Admin, first.Key.Role);
         Assert.Null(await ApiKeyService.BootstrapAdminAsync(t.Store, t.Time));
+    }
+
+    static IEnumerable<string> Texts(int from, int count) => Enumerable.Range(from, count).Select(i => $"record number {i} about topic {i % 7}");
+
+    [SkippableFact]
+    public async Task Datasets_SamePreparedFilesTwice_OneVersionWhoseIdIsTheManifestHash()
+    {
+        await using var t = await StartAsync();
+        var files = await t.PrepareAsync(Texts(0, 200));
+        var first = await t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", files));
+        var again = await t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", await t.PrepareAsync(Texts(0, 200))));
+
+        Assert.Equal(files.Single(f => f.Name == "manifest.json").Sha256, first.Id);
+        Assert.Equal(first.Id, again.Id);
+        Assert.Single(await t.Datasets(Viewer).ListAsync("corpus"));
+        Assert.Equal(200, first.Records);
+        Assert.Equal(["train", "validation", "test"], first.Splits.Select(s => s.Name));
+        Assert.Equal(first.Id, (await t.Datasets(Viewer).GetAsync(first.Id[..10])).Id);
+        Assert.Contains(first.Files, f => f.Name == "report.md");
+    }
+
+    [SkippableFact]
+    public async Task Datasets_SplitFileNotMatchingManifest_Refused()
+    {
+        await using var t = await StartAsync();
+        var files = (await t.PrepareAsync(Texts(0, 50))).ToList();
+        var other = await t.FileAsync("train.jsonl", "{\"text\":\"swapped\"}\n");
+        files[files.FindIndex(f => f.Name == "train.jsonl")] = other;
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", files)));
+        Assert.Contains("train.jsonl", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await t.Datasets(Viewer).ListAsync());
+    }
+
+    [SkippableFact]
+    public async Task Datasets_Diff_CountsAddedRemovedUnchanged()
+    {
+        await using var t = await StartAsync();
+        var a = await t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", await t.PrepareAsync(Texts(0, 100))));
+        var b = await t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", await t.PrepareAsync(Texts(20, 100))));
+        var diff = await t.Datasets(Viewer).DiffAsync(a.Id, b.Id);
+        Assert.Equal((20L, 20L, 80L), (diff.Added, diff.Removed, diff.Unchanged));
+        Assert.Equal(diff.Added, diff.Splits.Sum(s => s.Added));
+    }
+
+    [SkippableFact]
+    public async Task ModelLineage_DatasetPrefix_ResolvedToFullIdAndUnknownRefused()
+    {
+        await using var t = await StartAsync();
+        var dataset = await t.Datasets(Developer).RegisterAsync(new RegisterDataset("corpus", await t.PrepareAsync(Texts(0, 30))));
+        var file = await t.FileAsync("model.gguf", "w");
+        var version = await t.Registry(Developer).RegisterVersionAsync(new RegisterVersion("tiny", ModelFormats.Gguf, [file], Lineage: new ModelLineage(DatasetVersion: dataset.Id[..12])));
+        Assert.Equal(dataset.Id, version.Lineage.DatasetVersion);
+        await Assert.ThrowsAsync<NotFoundException>(() => t.Registry(Developer).RegisterVersionAsync(
+            new RegisterVersion("tiny", ModelFormats.Gguf, [file], Lineage: new ModelLineage(DatasetVersion: new string('f', 64)))));
     }
 
     [SkippableFact]

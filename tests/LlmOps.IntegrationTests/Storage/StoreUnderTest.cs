@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
+using LlmOps.Datasets;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -59,6 +60,27 @@ public sealed class StoreUnderTest : IAsyncDisposable
 
     public ModelRegistry Registry(Actor actor) => new(Store, Artifacts, actor, Time);
     public RunTracker Runs(Actor actor) => new(Store, Artifacts, actor, Time);
+    public DatasetRegistry Datasets(Actor actor) => new(Store, Artifacts, actor, Time);
+
+    /// <summary>Prepares JSONL lines with the real preparer and uploads every output file, ready to register.</summary>
+    public async Task<IReadOnlyList<ArtifactFile>> PrepareAsync(IEnumerable<string> texts)
+    {
+        // Same file name every time: sources are recorded by name, so equal content gives an equal manifest.
+        var input = Path.Combine(folder, Guid.NewGuid().ToString("N"), "corpus.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(input)!);
+        await File.WriteAllLinesAsync(input, texts.Select(t => System.Text.Json.JsonSerializer.Serialize(new { text = t })));
+        var output = Path.Combine(folder, $"out-{Guid.NewGuid():N}");
+        await new LlmOps.DataPrep.DatasetPreparer().PrepareAsync([input],
+            LlmOps.DataPrep.Recipes.Recipe.Parse("steps:\n  - normalize\n  - dedupe_exact\nsplit: { train: 0.8, validation: 0.1, test: 0.1 }\n"), output);
+        var files = new List<ArtifactFile>();
+        foreach (var path in Directory.EnumerateFiles(output))
+        {
+            await using var stream = File.OpenRead(path);
+            var blob = await Artifacts.PutAsync(stream);
+            files.Add(new ArtifactFile(Path.GetFileName(path), blob.Sha256, blob.Size));
+        }
+        return files;
+    }
     public ApiKeyService Keys(Actor actor) => new(Store, actor, Time);
     public AuditTrail Audit(Actor actor) => new(Store, actor);
 
