@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using LLama.Sampling;
+using Microsoft.Extensions.AI;
+
+namespace LlmOps.Inference.LlamaCpp;
+
+/// <summary>A GGUF model on llama.cpp as an <see cref="IChatClient"/>: per-request sampling, streaming, usage counts.
+/// The weights come from the shared <see cref="LlamaModelCache"/>; each request gets its own context and frees it when done or cancelled.</summary>
+public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId) : IChatClient
+{
+    public ChatClientMetadata Metadata { get; } = new("llama.cpp", null, modelId);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages.ToList();
+        var sampling = SamplingSettings.From(options);
+        var grammar = JsonGrammar.For(options?.ResponseFormat);
+        var responseId = $"chatcmpl-{Guid.CreateVersion7():N}";
+        var created = DateTimeOffset.UtcNow;
+
+        using var lease = await cache.AcquireAsync(modelPath, sha256, cancellationToken);
+        var model = lease.Model;
+        await model.Slots.WaitAsync(cancellationToken);
+        try
+        {
+            var weights = model.Weights;
+            var prompt = ChatPrompt.Format(weights, list, options);
+            var parameters = new ModelParams(modelPath)
+            {
+                ContextSize = model.ContextSize,
+                BatchSize = model.ContextSize,
+                UBatchSize = model.ContextSize,
+                Threads = cache.Options.Threads,
+                GpuLayerCount = 0,
+            };
+            using var context = weights.CreateContext(parameters);
+            var tokens = context.Tokenize(prompt, addBos: true, special: true);
+            if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
+            if (tokens.Length >= context.ContextSize)
+                throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {context.ContextSize} (prompt and completion together).");
+            var budget = Math.Min(sampling.MaxTokens, (int)context.ContextSize - tokens.Length);
+
+            using var pipeline = new DefaultSamplingPipeline
+            {
+                Temperature = sampling.Temperature,
+                TopP = sampling.TopP,
+                TopK = sampling.TopK,
+                Seed = sampling.Seed,
+                PresencePenalty = sampling.PresencePenalty,
+                FrequencyPenalty = sampling.FrequencyPenalty,
+                Grammar = grammar,
+            };
+            var batch = new LLamaBatch();
+            for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
+            await DecodeAsync(context, batch, cancellationToken);
+            var logitIndex = tokens.Length - 1;
+            var position = tokens.Length;
+
+            var decoder = new StreamingTokenDecoder(context);
+            var stops = new StopSequenceFilter(sampling.Stop);
+            var generated = 0;
+            var finish = ChatFinishReason.Length;
+            while (generated < budget)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var token = pipeline.Sample(context.NativeHandle, logitIndex);
+                if (token.IsEndOfGeneration(weights.Vocab))
+                {
+                    finish = ChatFinishReason.Stop;
+                    break;
+                }
+                generated++;
+                decoder.Add(token);
+                var (text, stopped) = stops.Push(decoder.Read());
+                if (text.Length > 0) yield return Update(responseId, created, new TextContent(text));
+                if (stopped)
+                {
+                    finish = ChatFinishReason.Stop;
+                    break;
+                }
+                if (generated == budget) break;
+                batch.Clear();
+                batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
+                await DecodeAsync(context, batch, cancellationToken);
+                logitIndex = 0;
+            }
+            if (finish != ChatFinishReason.Stop || !stops.Stopped)
+            {
+                var rest = stops.Flush();
+                if (rest.Length > 0) yield return Update(responseId, created, new TextContent(rest));
+            }
+            var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
+            var last = Update(responseId, created, new UsageContent(usage));
+            last.FinishReason = finish;
+            yield return last;
+        }
+        finally
+        {
+            model.Slots.Release();
+        }
+    }
+
+    ChatResponseUpdate Update(string responseId, DateTimeOffset created, AIContent content) => new(ChatRole.Assistant, [content])
+    {
+        ResponseId = responseId,
+        MessageId = responseId,
+        CreatedAt = created,
+        ModelId = modelId,
+    };
+
+    static async Task DecodeAsync(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
+    {
+        var result = await context.DecodeAsync(batch, cancellationToken);
+        if (result != DecodeResult.Ok) throw new InferenceException($"llama.cpp decode failed: {result}.", isTransient: result == DecodeResult.NoKvSlot);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return Metadata;
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    public void Dispose()
+    {
+        // The weights belong to the shared cache; a client owns nothing.
+    }
+}
+
+/// <summary>Holds back text that may be the start of a stop sequence; cuts the output where one appears.</summary>
+internal sealed class StopSequenceFilter(IReadOnlyList<string> stops)
+{
+    string pending = "";
+
+    public bool Stopped { get; private set; }
+
+    public (string Text, bool Stopped) Push(string text)
+    {
+        if (stops.Count == 0) return (text, false);
+        pending += text;
+        var cut = -1;
+        foreach (var stop in stops)
+        {
+            var at = pending.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+        }
+        if (cut >= 0)
+        {
+            Stopped = true;
+            var before = pending[..cut];
+            pending = "";
+            return (before, true);
+        }
+        var hold = 0;
+        foreach (var stop in stops)
+        {
+            for (var n = Math.Min(stop.Length - 1, pending.Length); n > hold; n--)
+            {
+                if (pending.AsSpan(pending.Length - n).SequenceEqual(stop.AsSpan(0, n)))
+                {
+                    hold = n;
+                    break;
+                }
+            }
+        }
+        var ready = pending[..^hold];
+        pending = pending[^hold..];
+        return (ready, false);
+    }
+
+    public string Flush()
+    {
+        var rest = pending;
+        pending = "";
+        return rest;
+    }
+}

@@ -1,0 +1,27 @@
+using System.ClientModel;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace LlmOps.Inference.Remote;
+
+/// <summary>Any OpenAI-compatible upstream (OpenAI, vLLM, llama-server, another LlmOps) by URL and key, as an <see cref="IChatClient"/>.</summary>
+public static class RemoteChatClient
+{
+    /// <summary>A chat client for <paramref name="model"/> at <paramref name="endpoint"/> (the base URL ending in <c>/v1</c>).</summary>
+    public static IChatClient Create(Uri endpoint, string? apiKey, string model, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        if (endpoint.Scheme is not ("http" or "https")) throw new InvalidInputException("sourceUri", $"'{endpoint}' is not an http(s) URL.");
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            NetworkTimeout = timeout ?? TimeSpan.FromSeconds(100),
+            // The gateway has its own fallback chain: retrying here would only delay it.
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+        };
+        // Upstreams without auth still need a non-empty credential for the client library.
+        var client = new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "none" : apiKey), options);
+        return client.GetChatClient(model).AsIChatClient();
+    }
+}

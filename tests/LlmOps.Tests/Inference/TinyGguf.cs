@@ -1,0 +1,82 @@
+using LlmOps.Training.Gguf;
+
+namespace LlmOps.Tests.Inference;
+
+/// <summary>Writes a tiny Llama GGUF with seeded random weights and a byte-level BPE vocabulary, without TorchSharp:
+/// enough for llama.cpp to load and generate (gibberish) in a few milliseconds per token.</summary>
+/// <remarks>Linked into the integration tests too, so both suites serve the same kind of model.</remarks>
+public static class TinyGguf
+{
+    const int Hidden = 64, Layers = 2, Heads = 4, KvHeads = 2, Intermediate = 128;
+
+    /// <summary>Writes the model to <paramref name="path"/>; the same seed gives the same bytes.</summary>
+    public static async Task WriteAsync(string path, int seed = 1, uint contextLength = 128)
+    {
+        var tokenizer = Tokenizer();
+        var vocab = tokenizer.Tokens.Count;
+        var headDim = Hidden / Heads;
+        var random = new Random(seed);
+        var writer = new GgufWriter()
+            .Add("general.architecture", "llama")
+            .Add("general.name", "tiny")
+            .Add("general.file_type", 0u)
+            .Add("llama.context_length", contextLength)
+            .Add("llama.embedding_length", (uint)Hidden)
+            .Add("llama.block_count", (uint)Layers)
+            .Add("llama.feed_forward_length", (uint)Intermediate)
+            .Add("llama.attention.head_count", (uint)Heads)
+            .Add("llama.attention.head_count_kv", (uint)KvHeads)
+            .Add("llama.rope.dimension_count", (uint)headDim)
+            .Add("llama.rope.freq_base", 10000f)
+            .Add("llama.attention.layer_norm_rms_epsilon", 1e-5f)
+            .Add("llama.vocab_size", (uint)vocab)
+            .Add("tokenizer.ggml.model", tokenizer.Model)
+            .Add("tokenizer.ggml.pre", tokenizer.PreTokenizer)
+            .Add("tokenizer.ggml.tokens", tokenizer.Tokens)
+            .Add("tokenizer.ggml.token_type", tokenizer.TokenTypes.Select(t => (int)t).ToArray())
+            .Add("tokenizer.ggml.merges", tokenizer.Merges)
+            .Add("tokenizer.ggml.bos_token_id", (uint)tokenizer.BosTokenId)
+            .Add("tokenizer.ggml.eos_token_id", (uint)tokenizer.EosTokenId)
+            .Add("tokenizer.ggml.add_bos_token", false);
+
+        void Matrix(string name, long input, long output, double scale = 0.3) =>
+            writer.AddTensor(name, [input, output], GgmlType.F32, GgufWriter.Encode(Random(random, input * output, scale), GgmlType.F32));
+        void Norm(string name) => writer.AddTensor(name, [Hidden], GgmlType.F32, GgufWriter.Encode(Enumerable.Repeat(1f, Hidden).ToArray(), GgmlType.F32));
+
+        Matrix("token_embd.weight", Hidden, vocab, 1.0);
+        for (var i = 0; i < Layers; i++)
+        {
+            Norm($"blk.{i}.attn_norm.weight");
+            Matrix($"blk.{i}.attn_q.weight", Hidden, Hidden);
+            Matrix($"blk.{i}.attn_k.weight", Hidden, KvHeads * headDim);
+            Matrix($"blk.{i}.attn_v.weight", Hidden, KvHeads * headDim);
+            Matrix($"blk.{i}.attn_output.weight", Hidden, Hidden);
+            Norm($"blk.{i}.ffn_norm.weight");
+            Matrix($"blk.{i}.ffn_gate.weight", Hidden, Intermediate);
+            Matrix($"blk.{i}.ffn_up.weight", Hidden, Intermediate);
+            Matrix($"blk.{i}.ffn_down.weight", Intermediate, Hidden);
+        }
+        Norm("output_norm.weight");
+        Matrix("output.weight", Hidden, vocab);
+        await writer.WriteAsync(path);
+    }
+
+    static float[] Random(Random random, long count, double scale)
+    {
+        var values = new float[count];
+        for (var i = 0; i < values.Length; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+        return values;
+    }
+
+    static GgufTokenizer Tokenizer()
+    {
+        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
+        var tokens = new List<string>();
+        var next = 256;
+        for (var b = 0; b < 256; b++) tokens.Add(printable.Contains(b) ? ((char)b).ToString() : ((char)next++).ToString());
+        string[] merges = ["t h", "th e", "Ġ th", "Ġth e", "i n", "a n", "e r"];
+        tokens.AddRange(merges.Select(m => m.Replace(" ", "", StringComparison.Ordinal)));
+        tokens.Add(GgufTokenizer.EndOfText);
+        return GgufTokenizer.ByteLevelBpe(tokens, merges, [GgufTokenizer.EndOfText]);
+    }
+}
