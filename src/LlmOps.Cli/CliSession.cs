@@ -4,6 +4,10 @@ using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Cli.Remote;
 using LlmOps.Identity;
+using LlmOps.Pipelines;
+using LlmOps.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using LlmOps.Registry;
 using LlmOps.Runs;
 using LlmOps.Storage;
@@ -17,10 +21,15 @@ public sealed class CliSession : IAsyncDisposable
 {
     readonly IAsyncDisposable? owned;
     readonly LlmOpsClient? client;
+    readonly StorageOptions? storage;
+    readonly Actor? localActor;
+    WebApplication? workers;
 
     CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
-        IAsyncDisposable? owned, LlmOpsClient? client, string location)
+        IAsyncDisposable? owned, LlmOpsClient? client, string location, StorageOptions? storage = null, Actor? localActor = null)
     {
+        this.storage = storage;
+        this.localActor = localActor;
         Models = models;
         Datasets = datasets;
         Runs = runs;
@@ -40,6 +49,24 @@ public sealed class CliSession : IAsyncDisposable
 
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
+
+    /// <summary>True when commands work on a data directory (so pipeline steps run in this process).</summary>
+    public bool IsLocal => client is null;
+
+    /// <summary>Pipeline runs: through the server, or locally with Hangfire workers started in this process on first use
+    /// (sharing the data directory's job store with any <c>llmops up</c> running beside it).</summary>
+    public async Task<IPipelineRuns> PipelinesAsync(CancellationToken cancellationToken)
+    {
+        if (client is not null) return client;
+        if (workers is null)
+        {
+            var app = LlmOpsServer.Build(new ServerOptions { Urls = "http://127.0.0.1:0", Storage = storage!, Quiet = true });
+            await app.PrepareAsync(cancellationToken);
+            await app.StartAsync(cancellationToken);
+            workers = app;
+        }
+        return new PipelineRuns(workers.Services.GetRequiredService<PipelineEngine>(), localActor!);
+    }
 
     /// <summary>The data directory or server URL, for messages.</summary>
     public string Location { get; }
@@ -73,7 +100,7 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root);
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
         }
         catch
         {
@@ -95,6 +122,11 @@ public sealed class CliSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (workers is not null)
+        {
+            await workers.StopAsync();
+            await workers.DisposeAsync();
+        }
         client?.Dispose();
         if (owned is not null) await owned.DisposeAsync();
     }

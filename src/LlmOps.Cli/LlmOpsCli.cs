@@ -16,6 +16,9 @@ public static class LlmOpsCli
         root.Subcommands.Add(DataCommands.Build());
         root.Subcommands.Add(ModelsCommands.Build());
         root.Subcommands.Add(RunsCommands.Build());
+        root.Subcommands.Add(PipelineCommands.Build());
+        root.Subcommands.Add(PipelineCommands.Decision(approve: true));
+        root.Subcommands.Add(PipelineCommands.Decision(approve: false));
         root.Subcommands.Add(KeysCommands.Build());
         root.Subcommands.Add(AuditCommands.Build());
         return root;

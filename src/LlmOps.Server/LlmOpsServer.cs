@@ -4,6 +4,7 @@ using LlmOps.Server.Audit;
 using LlmOps.Server.Datasets;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
+using LlmOps.Server.Pipelines;
 using LlmOps.Server.Registry;
 using LlmOps.Server.Runs;
 using LlmOps.Storage;
@@ -35,8 +36,16 @@ public static class LlmOpsServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Authentication registers data protection, which LlmOps does not use (no cookies): its key warnings are noise.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Logging.AddFilter("Hangfire", LogLevel.Warning);
+        if (options.Quiet)
+        {
+            // Behind a CLI command: stdout is the command's output (maybe --json), so logs go to stderr.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
 
         builder.Services.AddLlmOps(options);
+        builder.Services.AddLlmOpsPipelines(options);
         builder.Services.Configure<JsonOptions>(json => LlmOpsJson.Configure(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -61,6 +70,7 @@ public static class LlmOpsServer
         routes.MapModelsApi();
         routes.MapDatasetsApi();
         routes.MapRunsApi();
+        routes.MapPipelinesApi();
         routes.MapArtifactsApi(options);
         routes.MapKeysApi();
         routes.MapAuditApi();
@@ -77,6 +87,7 @@ public static class LlmOpsServer
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmOps.Server");
         Log.StoreReady(logger, store.Provider, options.Storage.ResolveArtifactsPath());
         _ = app.Services.GetRequiredService<IArtifactStore>();
+        await app.Services.GetRequiredService<LlmOps.Pipelines.PipelineEngine>().RecoverAsync(cancellationToken);
         var created = await ApiKeyService.BootstrapAdminAsync(store, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         if (created is not null) Log.AdminKeyCreated(logger, created.Key.Id);
         return created;

@@ -23,6 +23,15 @@ public sealed class ServerOptions
     /// <summary>Unreferenced blobs younger than this survive garbage collection (uploads not yet registered).</summary>
     public TimeSpan ArtifactGracePeriod { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Pipeline workers in this process (0: none, e.g. a gateway-only replica).</summary>
+    public int Workers { get; set; } = 2;
+
+    /// <summary>Worker queues this process takes steps from, in priority order (a step's <c>queue:</c>, default <c>default</c>).</summary>
+    public IReadOnlyList<string> WorkerQueues { get; set; } = ["default", "cpu"];
+
+    /// <summary>Log only warnings and errors (an in-process host behind a CLI command).</summary>
+    public bool Quiet { get; set; }
+
     /// <summary>Log lines as JSON objects (for log shippers) instead of text.</summary>
     public bool JsonLogs { get; set; }
 
@@ -36,6 +45,8 @@ public sealed class ServerOptions
         }
         if (MaxRequestBodyBytes < 1024) throw new InvalidInputException("maxRequestBodyBytes", "must be at least 1024.");
         if (MaxArtifactBytes < MaxRequestBodyBytes) throw new InvalidInputException("maxArtifactBytes", "must be at least maxRequestBodyBytes.");
+        if (Workers < 0 || Workers > 64) throw new InvalidInputException("workers", "must be between 0 and 64.");
+        if (Workers > 0 && WorkerQueues.Count == 0) throw new InvalidInputException("queues", "workers need at least one queue.");
         if (string.IsNullOrWhiteSpace(Storage.DataDir)) throw new InvalidInputException("dataDir", "a data directory is required.");
     }
 }

@@ -6,6 +6,7 @@ using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Identity;
+using LlmOps.Pipelines;
 using LlmOps.Registry;
 using LlmOps.Runs;
 using LlmOps.Storage;
@@ -13,7 +14,7 @@ using LlmOps.Storage;
 namespace LlmOps.Cli.Remote;
 
 /// <summary>The server's <c>/api</c> behind the same Core interfaces the CLI uses locally; ProblemDetails become the same exceptions.</summary>
-public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IApiKeys, IAuditTrail, IDisposable
+public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IDisposable
 {
     readonly HttpClient http;
 
@@ -96,6 +97,25 @@ public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker
     {
         ArgumentNullException.ThrowIfNull(ids);
         return SendAsync<RunComparison>(HttpMethod.Get, $"api/runs/compare?{string.Join('&', ids.Select(i => $"ids={Esc(i)}"))}", null, cancellationToken);
+    }
+
+    // Pipelines
+    public Task<PipelineRun> StartAsync(StartPipeline request, CancellationToken cancellationToken = default) =>
+        SendAsync<PipelineRun>(HttpMethod.Post, "api/pipelines/runs", request, cancellationToken);
+    Task<PipelineRunDetails> IPipelineRuns.GetAsync(string runId, CancellationToken cancellationToken) =>
+        SendAsync<PipelineRunDetails>(HttpMethod.Get, $"api/pipelines/runs/{Esc(runId)}", null, cancellationToken);
+    Task<IReadOnlyList<PipelineRun>> IPipelineRuns.ListAsync(string? pipeline, int limit, CancellationToken cancellationToken) =>
+        SendAsync<IReadOnlyList<PipelineRun>>(HttpMethod.Get, $"api/pipelines/runs?limit={limit}" + (pipeline is null ? "" : $"&pipeline={Esc(pipeline)}"), null, cancellationToken);
+    public Task<IReadOnlyList<StepLogLine>> LogsAsync(string runId, string? stepId = null, long afterSequence = 0, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<StepLogLine>>(HttpMethod.Get, $"api/pipelines/runs/{Esc(runId)}/logs?after={afterSequence}" + (stepId is null ? "" : $"&step={Esc(stepId)}"), null, cancellationToken);
+    public Task<PipelineRun> CancelAsync(string runId, CancellationToken cancellationToken = default) =>
+        SendAsync<PipelineRun>(HttpMethod.Post, $"api/pipelines/runs/{Esc(runId)}/cancel", null, cancellationToken);
+    public Task<PipelineRun> RetryAsync(string runId, CancellationToken cancellationToken = default) =>
+        SendAsync<PipelineRun>(HttpMethod.Post, $"api/pipelines/runs/{Esc(runId)}/retry", null, cancellationToken);
+    public Task<PipelineRun> DecideAsync(string runId, PipelineDecision decision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return SendAsync<PipelineRun>(HttpMethod.Post, $"api/pipelines/runs/{Esc(runId)}/{(decision.Approve ? "approve" : "reject")}", new { comment = decision.Comment }, cancellationToken);
     }
 
     // Keys

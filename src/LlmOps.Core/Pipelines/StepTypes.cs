@@ -22,7 +22,7 @@ public static class StepTypes
         new StepType("register", ["name", "file"], ["format", "dataset", "run"], ["model_version"], "register a model version from a file"),
         new StepType("deploy", ["model_version", "environment"], ["endpoint", "weight"], ["revision"], "deploy a model version to an environment"),
         new StepType("promote", ["model_version", "environment"], [], ["alias"], "point an environment alias at a model version"),
-        new StepType("approval", ["model_version"], ["comment", "evidence"], ["decision", "approver"], "request approval and wait (no worker held) for an Approver"),
+        new StepType("approval", ["model_version"], ["comment", "evidence"], ["model_version", "decision", "approver"], "request approval and wait (no worker held) for an Approver"),
         new StepType("notify", ["url"], ["message", "secret"], ["status"], "POST a JSON message to a webhook, signed with HMAC-SHA256"),
         new StepType("shell", ["command"], ["args", "workdir"], ["exit_code", AnyOutput], "run a program; '::output name=value' lines on stdout become outputs"),
     }.ToDictionary(t => t.Name, StringComparer.Ordinal);

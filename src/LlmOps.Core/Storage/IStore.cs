@@ -1,6 +1,7 @@
 using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Identity;
+using LlmOps.Pipelines;
 using LlmOps.Registry;
 using LlmOps.Runs;
 
@@ -29,6 +30,7 @@ public interface IStoreSession : IAsyncDisposable
     IApiKeyRecords Keys { get; }
     IAuditRecords Audit { get; }
     IDatasetRecords Datasets { get; }
+    IPipelineRecords Pipelines { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -113,4 +115,24 @@ public interface IDatasetRecords
     /// <summary>Newest first, optionally of one name.</summary>
     Task<IReadOnlyList<DatasetVersion>> ListAsync(string? name, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<string>> ListReferencedBlobsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Pipeline runs, their step states and logs.</summary>
+public interface IPipelineRecords
+{
+    Task InsertRunAsync(PipelineRun run, IReadOnlyList<StepRun> steps, CancellationToken cancellationToken = default);
+    Task<PipelineRun?> GetRunAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Newest first, optionally of one pipeline.</summary>
+    Task<IReadOnlyList<PipelineRun>> ListRunsAsync(string? pipeline, int limit, CancellationToken cancellationToken = default);
+    Task UpdateRunAsync(PipelineRun run, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StepRun>> GetStepsAsync(string runId, CancellationToken cancellationToken = default);
+    Task UpdateStepAsync(StepRun step, CancellationToken cancellationToken = default);
+
+    /// <summary>Outputs of the newest succeeded (not cached) step run with this cache key, and the run it belongs to.</summary>
+    Task<(string RunId, IReadOnlyDictionary<string, string> Outputs)?> FindCachedAsync(string cacheKey, CancellationToken cancellationToken = default);
+
+    Task AppendLogAsync(string runId, string stepId, IReadOnlyList<(DateTimeOffset At, string Line)> lines, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<StepLogLine>> GetLogAsync(string runId, string? stepId, long afterSequence, int limit, CancellationToken cancellationToken = default);
 }

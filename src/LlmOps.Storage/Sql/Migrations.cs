@@ -155,5 +155,42 @@ public static class Migrations
             );
             CREATE INDEX ix_dataset_files_sha256 ON dataset_files(sha256);
             """),
+        new(3, "pipeline runs", """
+            CREATE TABLE pipeline_runs (
+                id TEXT PRIMARY KEY,
+                pipeline TEXT NOT NULL,
+                definition_yaml TEXT NOT NULL,
+                params TEXT NOT NULL,
+                status TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                trigger_kind TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                ended_at BIGINT,
+                error TEXT
+            );
+            CREATE INDEX ix_pipeline_runs_pipeline ON pipeline_runs(pipeline, created_at);
+            CREATE TABLE step_runs (
+                run_id TEXT NOT NULL REFERENCES pipeline_runs(id),
+                step_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                cache_key TEXT,
+                outputs TEXT NOT NULL,
+                error TEXT,
+                started_at BIGINT,
+                ended_at BIGINT,
+                heartbeat_at BIGINT,
+                PRIMARY KEY (run_id, step_id)
+            );
+            CREATE INDEX ix_step_runs_cache ON step_runs(cache_key, status);
+            CREATE TABLE step_logs (
+                run_id TEXT NOT NULL REFERENCES pipeline_runs(id),
+                step_id TEXT NOT NULL,
+                sequence BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                line TEXT NOT NULL,
+                PRIMARY KEY (run_id, sequence)
+            );
+            """),
     ];
 }
