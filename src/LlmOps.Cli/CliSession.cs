@@ -60,7 +60,14 @@ public sealed class CliSession : IAsyncDisposable
         if (client is not null) return client;
         if (workers is null)
         {
-            var app = LlmOpsServer.Build(new ServerOptions { Urls = "http://127.0.0.1:0", Storage = storage!, Quiet = true });
+            // On SQLite the steps run here; on PostgreSQL, `llmops worker` processes run them and this process only enqueues.
+            var app = LlmOpsServer.Build(new ServerOptions
+            {
+                Urls = "http://127.0.0.1:0",
+                Storage = storage!,
+                Quiet = true,
+                Workers = string.IsNullOrWhiteSpace(storage!.PostgresConnectionString) ? 2 : 0,
+            });
             await app.PrepareAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
             workers = app;

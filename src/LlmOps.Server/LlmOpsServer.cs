@@ -30,20 +30,7 @@ public static class LlmOpsServer
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "LlmOps.Server" });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
-        builder.Logging.ClearProviders();
-        if (options.JsonLogs) builder.Logging.AddJsonConsole();
-        else builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        // Authentication registers data protection, which LlmOps does not use (no cookies): its key warnings are noise.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
-        builder.Logging.AddFilter("Hangfire", LogLevel.Warning);
-        if (options.Quiet)
-        {
-            // Behind a CLI command: stdout is the command's output (maybe --json), so logs go to stderr.
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-        }
-
+        ConfigureLogging(builder.Logging, builder.Services, options);
         builder.Services.AddLlmOps(options);
         builder.Services.AddLlmOpsPipelines(options);
         builder.Services.Configure<JsonOptions>(json => LlmOpsJson.Configure(json.SerializerOptions));
@@ -62,6 +49,36 @@ public static class LlmOpsServer
         return app;
     }
 
+    /// <summary>Builds a worker: the pipeline engine and Hangfire workers on the shared store, without HTTP
+    /// (<c>llmops worker</c> on other machines, against PostgreSQL).</summary>
+    public static IHost BuildWorker(ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "LlmOps.Worker" });
+        ConfigureLogging(builder.Logging, builder.Services, options);
+        builder.Services.AddLlmOps(options);
+        builder.Services.AddLlmOpsPipelines(options);
+        return builder.Build();
+    }
+
+    static void ConfigureLogging(ILoggingBuilder logging, IServiceCollection services, ServerOptions options)
+    {
+        logging.ClearProviders();
+        if (options.JsonLogs) logging.AddJsonConsole();
+        else logging.AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; });
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Authentication registers data protection, which LlmOps does not use (no cookies): its key warnings are noise.
+        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        logging.AddFilter("Hangfire", LogLevel.Warning);
+        if (options.Quiet)
+        {
+            // Behind a CLI command: stdout is the command's output (maybe --json), so logs go to stderr.
+            logging.SetMinimumLevel(LogLevel.Warning);
+            services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+
+    }
+
     /// <summary>Maps <c>/health</c>, <c>/openapi/v1.json</c> and every <c>/api</c> group.</summary>
     public static IEndpointRouteBuilder MapLlmOpsApi(this IEndpointRouteBuilder routes, ServerOptions options)
     {
@@ -78,7 +95,7 @@ public static class LlmOpsServer
     }
 
     /// <summary>Migrates the store and creates the first admin key if there is none; returns that key (shown once) or null.</summary>
-    public static async Task<CreatedApiKey?> PrepareAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    public static async Task<CreatedApiKey?> PrepareAsync(this IHost app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
         var store = app.Services.GetRequiredService<IStore>();
@@ -87,7 +104,7 @@ public static class LlmOpsServer
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LlmOps.Server");
         Log.StoreReady(logger, store.Provider, options.Storage.ResolveArtifactsPath());
         _ = app.Services.GetRequiredService<IArtifactStore>();
-        await app.Services.GetRequiredService<LlmOps.Pipelines.PipelineEngine>().RecoverAsync(cancellationToken);
+        await app.Services.GetRequiredService<LlmOps.Pipelines.PipelineEngine>().RecoverAsync(includeQueued: true, cancellationToken);
         var created = await ApiKeyService.BootstrapAdminAsync(store, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         if (created is not null) Log.AdminKeyCreated(logger, created.Key.Id);
         return created;

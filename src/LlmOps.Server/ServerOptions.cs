@@ -29,6 +29,15 @@ public sealed class ServerOptions
     /// <summary>Worker queues this process takes steps from, in priority order (a step's <c>queue:</c>, default <c>default</c>).</summary>
     public IReadOnlyList<string> WorkerQueues { get; set; } = ["default", "cpu"];
 
+    /// <summary>How often a running pipeline step records that it is alive.</summary>
+    public TimeSpan StepHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A running step silent this long is taken over by another worker (its worker died).</summary>
+    public TimeSpan StepHeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>PostgreSQL job store: a job fetched by a worker that stops renewing it is handed out again after this long.</summary>
+    public TimeSpan JobInvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Log only warnings and errors (an in-process host behind a CLI command).</summary>
     public bool Quiet { get; set; }
 
@@ -45,6 +54,9 @@ public sealed class ServerOptions
         }
         if (MaxRequestBodyBytes < 1024) throw new InvalidInputException("maxRequestBodyBytes", "must be at least 1024.");
         if (MaxArtifactBytes < MaxRequestBodyBytes) throw new InvalidInputException("maxArtifactBytes", "must be at least maxRequestBodyBytes.");
+        if (StepHeartbeatInterval <= TimeSpan.Zero || StepHeartbeatTimeout <= StepHeartbeatInterval * 2)
+            throw new InvalidInputException("stepHeartbeatTimeout", "must be more than twice the heartbeat interval.");
+        if (JobInvisibilityTimeout < TimeSpan.FromSeconds(5)) throw new InvalidInputException("jobInvisibilityTimeout", "must be at least 5 seconds.");
         if (Workers < 0 || Workers > 64) throw new InvalidInputException("workers", "must be between 0 and 64.");
         if (Workers > 0 && WorkerQueues.Count == 0) throw new InvalidInputException("queues", "workers need at least one queue.");
         if (string.IsNullOrWhiteSpace(Storage.DataDir)) throw new InvalidInputException("dataDir", "a data directory is required.");

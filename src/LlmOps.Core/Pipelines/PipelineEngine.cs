@@ -298,8 +298,9 @@ public sealed class PipelineEngine(PlatformServices platform, IStepDispatcher di
         return resumed;
     }
 
-    /// <summary>After a restart: dispatches queued steps again and re-queues running steps whose worker stopped beating.</summary>
-    public async Task<int> RecoverAsync(CancellationToken cancellationToken = default)
+    /// <summary>Dispatches again the steps whose worker died (running, heartbeat stale) and, with <paramref name="includeQueued"/>
+    /// (at start-up, when nothing can be in flight from this process), the queued ones a crash may have left undispatched.</summary>
+    public async Task<int> RecoverAsync(bool includeQueued = true, CancellationToken cancellationToken = default)
     {
         var toDispatch = new List<(string RunId, string StepId, string Queue)>();
         await using (var session = await Store.OpenAsync(write: true, cancellationToken))
@@ -312,7 +313,7 @@ public sealed class PipelineEngine(PlatformServices platform, IStepDispatcher di
                 {
                     var orphaned = step.Status == StepStatus.Running && (step.HeartbeatAt is null || Now() - step.HeartbeatAt > options.HeartbeatTimeout);
                     if (orphaned) await session.Pipelines.UpdateStepAsync(step with { Status = StepStatus.Queued }, cancellationToken);
-                    if (orphaned || step.Status == StepStatus.Queued) toDispatch.Add((run.Id, step.StepId, definition.Step(step.StepId).Queue));
+                    if (orphaned || (includeQueued && step.Status == StepStatus.Queued)) toDispatch.Add((run.Id, step.StepId, definition.Step(step.StepId).Queue));
                 }
             }
             await session.CommitAsync(cancellationToken);

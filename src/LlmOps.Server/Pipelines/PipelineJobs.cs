@@ -6,6 +6,7 @@ using LlmOps.Pipelines;
 using LlmOps.Server.Pipelines.Steps;
 using LlmOps.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace LlmOps.Server.Pipelines;
 
@@ -26,6 +27,27 @@ public sealed class PipelineStepJob(PipelineEngine engine)
     public Task ExecuteAsync(string runId, string stepId, CancellationToken cancellationToken) => engine.ExecuteStepAsync(runId, stepId, cancellationToken);
 }
 
+/// <summary>Takes over steps whose worker died: every half heartbeat-timeout, running steps with a stale heartbeat are
+/// queued again (on any storage, so it does not rely on the job store noticing the dead worker).</summary>
+public sealed class PipelineRecoverySweep(PipelineEngine engine, PipelineEngineOptions options) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.HeartbeatTimeout / 2);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await engine.RecoverAsync(includeQueued: false, stoppingToken);
+            }
+            catch (StorageException exception) when (exception.IsTransient)
+            {
+                // Busy store: the next tick tries again.
+            }
+        }
+    }
+}
+
 /// <summary><c>AddLlmOpsPipelines()</c>: the engine, the built-in steps, and Hangfire on the same database as the store
 /// (its own SQLite file beside the store's, or the same PostgreSQL database, schema <c>hangfire</c>).</summary>
 public static class PipelineRegistration
@@ -41,7 +63,12 @@ public static class PipelineRegistration
         services.AddSingleton<IPipelineStep, ApprovalStep>();
         services.AddSingleton<IPipelineStep, DataPrepareStep>();
         services.AddSingleton<IPipelineStep, RegisterStep>();
-        services.AddSingleton(new PipelineEngineOptions { WorkRoot = Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "work") });
+        services.AddSingleton(new PipelineEngineOptions
+        {
+            WorkRoot = Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "work"),
+            HeartbeatInterval = options.StepHeartbeatInterval,
+            HeartbeatTimeout = options.StepHeartbeatTimeout,
+        });
         services.AddSingleton<IStepDispatcher, HangfireStepDispatcher>();
         services.AddSingleton<PipelineEngine>();
         services.AddTransient<PipelineStepJob>();
@@ -59,7 +86,7 @@ public static class PipelineRegistration
             {
                 // The sliding invisibility timeout renews a running job's lease, so a long step is not handed to a second worker.
                 configuration.UsePostgreSqlStorage(pg => pg.UseNpgsqlConnection(options.Storage.PostgresConnectionString),
-                    new PostgreSqlStorageOptions { UseSlidingInvisibilityTimeout = true, InvisibilityTimeout = TimeSpan.FromMinutes(5), PrepareSchemaIfNecessary = true });
+                    new PostgreSqlStorageOptions { UseSlidingInvisibilityTimeout = true, InvisibilityTimeout = options.JobInvisibilityTimeout, PrepareSchemaIfNecessary = true });
             }
         });
         if (options.Workers > 0)
@@ -74,6 +101,7 @@ public static class PipelineRegistration
                 server.ShutdownTimeout = TimeSpan.FromSeconds(3);
                 server.StopTimeout = TimeSpan.FromSeconds(1);
             });
+            services.AddHostedService<PipelineRecoverySweep>();
         }
         return services;
     }
