@@ -11,15 +11,14 @@ public sealed class LoraAdapterTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("llmops-lora-").FullName;
 
-    /// <summary>Prompt: 6 tokens of a progression; completion: the same tokens shifted by 150 (a new skill for the base).</summary>
+    /// <summary>Prompt: 6 random tokens; completion: a fixed answer (180..183) then the prompt's last token, a format the base never saw.</summary>
     private static List<TrainingExample> Pairs(int count, int seed)
     {
         var random = new Random(seed);
         return [.. Enumerable.Range(0, count).Select(_ =>
         {
-            var start = random.Next(10, 60);
-            var prompt = Enumerable.Range(0, 6).Select(k => start + k).ToArray();
-            return TrainingExample.Completion(prompt, [.. prompt.Select(t => t + 150)], TinyCorpus.EndOfText);
+            var prompt = Enumerable.Range(0, 6).Select(_ => random.Next(10, 70)).ToArray();
+            return TrainingExample.Completion(prompt, [180, 181, 182, 183, prompt[^1]], TinyCorpus.EndOfText);
         })];
     }
 
@@ -55,7 +54,7 @@ public sealed class LoraAdapterTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{adapted.Count} adapted modules, {trainable}/{total} trainable; validation loss {before:F4} -> {result.ValidationLoss:F4}");
         Assert.Equal(2 * 7, adapted.Count);
         Assert.True(trainable < total / 5);
-        Assert.True(result.ValidationLoss < before - 0.5, $"validation loss {before} -> {result.ValidationLoss}");
+        Assert.True(result.ValidationLoss < before - 1.0, $"validation loss {before} -> {result.ValidationLoss}");
         foreach (var (name, parameter) in model.named_parameters())
         {
             if (name.Contains("lora_", StringComparison.Ordinal))
