@@ -31,24 +31,29 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
     }
 
     [Theory]
-    [InlineData(GgufFileType.F16, 0.02f)]
-    [InlineData(GgufFileType.Q8_0, 0.25f)]
+    [InlineData(GgufFileType.F16, 0.01f)]
+    [InlineData(GgufFileType.Q8_0, 0.1f)]
     public async Task ExportAsync_ReducedPrecision_LlamaCppTop1AgreesOnAtLeast95Percent(GgufFileType fileType, float tolerance)
     {
-        using var model = TinyModels.Sharpen(LlamaForCausalLM.Create(TinyModels.Config(), seed: 12), factor: 5);
+        using var model = await TinyModels.TrainedAsync();
         var path = Path.Combine(directory, fileType + ".gguf");
 
         await GgufModelExporter.ExportAsync(model, TinyTokenizer.Create(), path, new GgufExportOptions { FileType = fileType });
 
         using var runner = new LlamaCppRunner(path);
-        var prompts = Enumerable.Range(0, 4).Select(p => Enumerable.Range(0, 16).Select(i => (p * 37 + i * 13) % 300).ToArray()).ToArray();
+        // Held-out progressions like the training data (the model is confident there) and random ids (it is not).
+        var prompts = TinyCorpus.Documents(4, seed: 99, length: 24).Select(d => d.Tokens.ToArray())
+            .Concat(Enumerable.Range(0, 2).Select(p => Enumerable.Range(0, 24).Select(i => (p * 37 + i * 13) % 300).ToArray()))
+            .ToArray();
         int agree = 0, total = 0;
         var maxDiff = 0f;
+        var maxLogit = 0f;
         foreach (var prompt in prompts)
         {
             var expected = model.Logits(prompt);
             var actual = runner.Logits(prompt);
             maxDiff = Math.Max(maxDiff, TinyModels.MaxAbsDiff(expected, actual));
+            maxLogit = Math.Max(maxLogit, TinyModels.MaxAbs(expected));
             for (var t = 0; t < prompt.Length; t++)
             {
                 total++;
@@ -56,7 +61,7 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
                     agree++;
             }
         }
-        output.WriteLine($"{fileType}: max |Δlogit| = {maxDiff:E3}, top-1 agreement {agree}/{total}, max |logit| = {TinyModels.MaxAbs(model.Logits(prompts[0])):F2}");
+        output.WriteLine($"{fileType}: max |Δlogit| = {maxDiff:E3} (max |logit| {maxLogit:F2}), top-1 agreement {agree}/{total}");
         Assert.True(agree >= 0.95 * total, $"top-1 agreement {agree}/{total}");
         Assert.True(maxDiff <= tolerance, $"max abs diff {maxDiff} above {tolerance}");
     }
