@@ -36,6 +36,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 
     public LlamaConfig Config { get; }
 
+    /// <summary>The generator of every dropout in the model (LoRA); the trainer seeds it and saves it in checkpoints.</summary>
+    public Generator DropoutGenerator { get; } = new Generator(0);
+
     /// <summary>The transformer without the head ("model." in Hugging Face names).</summary>
     public LlamaBackbone Backbone => model;
 
@@ -146,7 +149,10 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
+        {
             rotary.Dispose();
+            DropoutGenerator.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

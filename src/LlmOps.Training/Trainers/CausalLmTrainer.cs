@@ -76,7 +76,7 @@ public sealed class CausalLmTrainer
         }
         else
         {
-            manual_seed(options.Seed);
+            model.DropoutGenerator.manual_seed(options.Seed);
         }
 
         double? validationLoss = null;
@@ -202,7 +202,7 @@ public sealed class CausalLmTrainer
             [ModelSection] = Serialize(w => model.save(w)),
             [OptimizerSection] = Serialize(optimizer.save_state_dict),
         };
-        using (var rng = get_rng_state())
+        using (var rng = model.DropoutGenerator.get_state())
             sections[RngSection] = rng.data<byte>().ToArray();
         await new TrainingCheckpoint(sections).WriteAsync(path, cancellationToken).ConfigureAwait(false);
     }
@@ -225,7 +225,7 @@ public sealed class CausalLmTrainer
         using (var reader = new BinaryReader(new MemoryStream(checkpoint.Section(OptimizerSection))))
             optimizer.load_state_dict(reader);
         using (var rng = tensor(checkpoint.Section(RngSection), ScalarType.Byte))
-            set_rng_state(rng);
+            model.DropoutGenerator.set_state(rng);
         Step = state.Step;
         return state;
     }

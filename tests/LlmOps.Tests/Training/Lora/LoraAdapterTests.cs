@@ -90,6 +90,44 @@ public sealed class LoraAdapterTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task TrainAsync_LoraWithDropoutStoppedAndResumed_MatchesTheUninterruptedRunAndRepeatsExactly()
+    {
+        var lora = new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0.2, TargetModules = ["q_proj", "v_proj", "down_proj"] };
+        var noDropout = new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0, TargetModules = ["q_proj", "v_proj", "down_proj"] };
+        var data = new PackedTokenDataset(Pairs(32, seed: 13), 32, TinyCorpus.EndOfText);
+        TrainerOptions Opts() => new() { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 8, LearningRate = 1e-2, WarmupSteps = 1, SaveSteps = 4, OutputDirectory = directory, Seed = 9 };
+
+        async Task<double> RunAsync(string? resumeFrom = null, int? stopAfter = null, LoraOptions? adapter = null)
+        {
+            using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+            LoraAdapter.Apply(model, adapter ?? lora);
+            using var cts = new CancellationTokenSource();
+            var trainer = new CausalLmTrainer(model, Opts());
+            try
+            {
+                return (await trainer.TrainAsync(data, resumeFrom: resumeFrom, onMetrics: m => { if (m.Step == stopAfter) cts.Cancel(); }, cancellationToken: cts.Token)).FinalLoss;
+            }
+            catch (OperationCanceledException)
+            {
+                return double.NaN;
+            }
+        }
+
+        var first = await RunAsync();
+        var second = await RunAsync();
+        var withoutDropout = await RunAsync(adapter: noDropout);
+        Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+        Assert.True(double.IsNaN(await RunAsync(stopAfter: 5)));
+        var resumed = await RunAsync(resumeFrom: Path.Combine(directory, LlmOps.Training.Checkpointing.TrainingCheckpoint.FileName(4)));
+
+        output.WriteLine($"LoRA+dropout: uninterrupted {first:F6}, again {second:F6}, resumed {resumed:F6}");
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, withoutDropout);
+        Assert.Equal(first, resumed, 1e-4);
+    }
+
+    [Fact]
     public void Apply_UnknownTarget_Throws()
     {
         using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
