@@ -52,6 +52,32 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Load_ShardedFolderWithIndex_ReadsEveryShard()
+    {
+        using var source = TinyModels.Sharpen(LlamaForCausalLM.Create(TinyModels.Config(), seed: 34));
+        HuggingFaceCheckpoint.Save(source, directory);
+        var all = SafeTensorsFile.Read(Path.Combine(directory, "model.safetensors"));
+        File.Delete(Path.Combine(directory, "model.safetensors"));
+        var names = all.Keys.Order(StringComparer.Ordinal).ToList();
+        var first = names.Take(names.Count / 2).ToDictionary(n => n, n => all[n]);
+        var second = names.Skip(names.Count / 2).ToDictionary(n => n, n => all[n]);
+        SafeTensorsFile.Write(Path.Combine(directory, "model-00001-of-00002.safetensors"), first);
+        SafeTensorsFile.Write(Path.Combine(directory, "model-00002-of-00002.safetensors"), second);
+        var map = new JsonObject();
+        foreach (var n in first.Keys)
+            map[n] = "model-00001-of-00002.safetensors";
+        foreach (var n in second.Keys)
+            map[n] = "model-00002-of-00002.safetensors";
+        File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = map }.ToJsonString());
+
+        using var loaded = HuggingFaceCheckpoint.Load(directory);
+
+        Assert.Equal(0f, TinyModels.MaxAbsDiff(source.Logits(Ids), loaded.Logits(Ids)));
+        foreach (var t in all.Values)
+            t.Dispose();
+    }
+
+    [Fact]
     public void Load_TruncatedSafetensors_ThrowsInvalidData()
     {
         using var source = LlamaForCausalLM.Create(TinyModels.Config(), seed: 33);
