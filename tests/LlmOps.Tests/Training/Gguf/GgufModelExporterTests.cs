@@ -27,7 +27,7 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
         output.WriteLine($"{architecture} tied={tied}: F32 max |Δlogit| = {diff:E3}, max |logit| = {TinyModels.MaxAbs(expected):F2}");
         Assert.True(TinyModels.MaxAbs(expected) > 1f, "logits too small for the comparison to mean anything");
         Assert.True(diff <= 1e-3f, $"max abs diff {diff}");
-        Assert.Equal(TorchGreedy(model, Prompt, 12), runner.Greedy(Prompt, 12));
+        Assert.Equal(model.GenerateGreedy(Prompt, 12), runner.Greedy(Prompt, 12));
     }
 
     [Theory]
@@ -74,20 +74,6 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
         await Assert.ThrowsAsync<ArgumentException>(() =>
             GgufModelExporter.ExportAsync(model, TinyTokenizer.Create(), Path.Combine(directory, "x.gguf")));
         Assert.Empty(Directory.GetFiles(directory));
-    }
-
-    internal static int[] TorchGreedy(LlamaForCausalLM model, IReadOnlyList<int> prompt, int count)
-    {
-        var sequence = prompt.ToList();
-        var generated = new List<int>();
-        for (var n = 0; n < count; n++)
-        {
-            var logits = model.Logits(sequence);
-            var next = ArgMaxRow(logits, sequence.Count - 1);
-            generated.Add(next);
-            sequence.Add(next);
-        }
-        return [.. generated];
     }
 
     internal static int ArgMaxRow(float[,] logits, int row)
