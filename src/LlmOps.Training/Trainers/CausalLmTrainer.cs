@@ -95,6 +95,12 @@ public sealed class CausalLmTrainer
             var stepTokens = (long)windowsPerStep * options.SequenceLength;
             tokens += stepTokens;
             var seconds = timeProvider.GetElapsedTime(stepStarted).TotalSeconds;
+            if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
+            {
+                // A diverged run is an outcome to report (lower the learning rate, resume from the last checkpoint), not a crash.
+                onMetrics?.Invoke(new TrainingMetrics(Step, loss, learningRate, gradNorm, seconds > 0 ? stepTokens / seconds : 0));
+                return new TrainingResult(Step, loss, validationLoss, validationLoss is { } dv ? Math.Exp(dv) : null, 0, lastCheckpoint, TrainingOutcome.Diverged);
+            }
 
             double? stepValidation = null;
             if (validation is not null && ((options.EvalSteps > 0 && Step % options.EvalSteps == 0) || Step == options.MaxSteps))

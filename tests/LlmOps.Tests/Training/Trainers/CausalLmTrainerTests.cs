@@ -186,3 +186,19 @@ public sealed class CausalLmTrainerScheduleTests
         Assert.Equal([3, 6, 7], metrics.Where(m => m.ValidationLoss is not null).Select(m => m.Step));
     }
 }
+
+public sealed class CausalLmTrainerDivergenceTests
+{
+    [Fact]
+    public async Task TrainAsync_AbsurdLearningRate_StopsEarlyAndReportsDivergence()
+    {
+        using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+        var options = new TrainerOptions { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 50, LearningRate = 1e30, WarmupSteps = 0, MaxGradNorm = 0 };
+
+        var result = await new CausalLmTrainer(model, options).TrainAsync(new PackedTokenDataset(TinyCorpus.Documents(20, seed: 1), 32));
+
+        Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
+        Assert.True(result.Steps < 50);
+        Assert.False(double.IsFinite(result.FinalLoss));
+    }
+}
