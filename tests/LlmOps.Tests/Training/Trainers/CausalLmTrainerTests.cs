@@ -190,15 +190,20 @@ public sealed class CausalLmTrainerScheduleTests
 public sealed class CausalLmTrainerDivergenceTests
 {
     [Fact]
-    public async Task TrainAsync_AbsurdLearningRate_StopsEarlyAndReportsDivergence()
+    public async Task TrainAsync_NonFiniteLoss_StopsAndReportsDivergence()
     {
         using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
-        var options = new TrainerOptions { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 50, LearningRate = 1e30, WarmupSteps = 0, MaxGradNorm = 0 };
+        using (TorchSharp.torch.no_grad())
+            model.Backbone.Norm.Weight[0] = float.NaN; // what an exploding run ends up with
+        var options = new TrainerOptions { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 50, SaveSteps = 1, OutputDirectory = Path.Combine(Path.GetTempPath(), "llmops-diverge-" + Guid.NewGuid().ToString("N")) };
+        var metrics = new List<TrainingMetrics>();
 
-        var result = await new CausalLmTrainer(model, options).TrainAsync(new PackedTokenDataset(TinyCorpus.Documents(20, seed: 1), 32));
+        var result = await new CausalLmTrainer(model, options).TrainAsync(new PackedTokenDataset(TinyCorpus.Documents(20, seed: 1), 32), onMetrics: metrics.Add);
 
         Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
-        Assert.True(result.Steps < 50);
+        Assert.Equal(1, result.Steps);
+        Assert.Single(metrics);
         Assert.False(double.IsFinite(result.FinalLoss));
+        Assert.False(Directory.Exists(options.OutputDirectory) && Directory.EnumerateFiles(options.OutputDirectory).Any(), "a diverged step must not be checkpointed");
     }
 }
