@@ -9,7 +9,10 @@ using LlmOps.DataPrep.Recipes;
 //   generate <path> <megabytes>
 //   run <streaming|near|full> <corpus.jsonl> [threads]
 //   profile <corpus.jsonl>      (per-component timings, one thread, records in memory)
+//   training [--steps N] [--no-peer]   (training tokens/s against the PyTorch peer)
 var inv = CultureInfo.InvariantCulture;
+if (args.Length >= 1 && args[0] == "training")
+    return await LlmOps.Benchmarks.Training.TrainingThroughput.RunAsync(args.Skip(1).ToArray());
 if (args.Length >= 3 && args[0] == "generate")
 {
     var sw = Stopwatch.StartNew();

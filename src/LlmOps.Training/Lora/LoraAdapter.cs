@@ -30,7 +30,7 @@ public static class LoraAdapter
             parameter.requires_grad = false;
         using var generator = new Generator(unchecked((ulong)options.Seed));
         foreach (var (_, linear) in layers)
-            linear.AddLora(options.Rank, options.Alpha, options.Dropout, generator);
+            linear.AddLora(options.Rank, options.Alpha, options.Dropout, generator, model.DropoutGenerator);
         return [.. layers.Select(l => l.name)];
     }
 

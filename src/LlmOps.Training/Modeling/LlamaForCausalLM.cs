@@ -36,6 +36,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 
     public LlamaConfig Config { get; }
 
+    /// <summary>The generator of every dropout in the model (LoRA); the trainer seeds it and saves it in checkpoints.</summary>
+    public Generator DropoutGenerator { get; } = new Generator(0);
+
     /// <summary>The transformer without the head ("model." in Hugging Face names).</summary>
     public LlamaBackbone Backbone => model;
 
@@ -99,6 +102,36 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Greedy continuation of <paramref name="prompt"/>: up to <paramref name="maxNewTokens"/> ids, stopping after
+    /// <paramref name="stopTokenId"/> if it is produced. Recomputes the whole sequence per token (no KV cache): meant
+    /// for checks and small evaluations during training, not for serving.
+    /// </summary>
+    public IReadOnlyList<int> GenerateGreedy(IReadOnlyList<int> prompt, int maxNewTokens, int? stopTokenId = null)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        if (prompt.Count == 0)
+            throw new ArgumentException("The prompt must not be empty.", nameof(prompt));
+        var sequence = prompt.ToList();
+        var generated = new List<int>();
+        while (generated.Count < maxNewTokens && sequence.Count < Config.ContextLength)
+        {
+            var logits = Logits(sequence);
+            var last = sequence.Count - 1;
+            var best = 0;
+            for (var v = 1; v < Config.VocabSize; v++)
+            {
+                if (logits[last, v] > logits[last, best])
+                    best = v;
+            }
+            generated.Add(best);
+            sequence.Add(best);
+            if (best == stopTokenId)
+                break;
+        }
+        return generated;
+    }
+
+    /// <summary>
     /// Every weight under its Hugging Face name, LoRA adapters merged, as new tensors the caller disposes.
     /// A tied head has no "lm_head.weight".
     /// </summary>
@@ -146,7 +179,10 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
+        {
             rotary.Dispose();
+            DropoutGenerator.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

@@ -16,8 +16,12 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     private readonly Parameter? bias;
     private Parameter? lora_A;
     private Parameter? lora_B;
-    private Dropout? lora_dropout;
 #pragma warning restore IDE1006, SA1300
+
+    // Dropout draws from the model's own generator, not torch's global one, so a run's randomness is
+    // seeded, checkpointed and unaffected by other work in the process.
+    private Generator? dropoutGenerator;
+    private double dropoutProbability;
 
     public LoraLinear(long inFeatures, long outFeatures, bool hasBias)
         : base(nameof(LoraLinear))
@@ -41,8 +45,11 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public Parameter? LoraB => lora_B;
     public double LoraScale { get; private set; }
 
-    /// <summary>Adds a LoRA adapter: A ~ Kaiming-uniform-like, B = 0, so the layer is unchanged at first.</summary>
-    public void AddLora(int rank, double alpha, double dropout, Generator generator)
+    /// <summary>
+    /// Adds a LoRA adapter: A uniform in ±1/sqrt(in) from <paramref name="generator"/>, B = 0 (the layer is unchanged
+    /// at first); dropout on the adapter's input draws from <paramref name="dropoutGenerator"/> while training.
+    /// </summary>
+    public void AddLora(int rank, double alpha, double dropout, Generator generator, Generator dropoutGenerator)
     {
         if (lora_A is not null)
             throw new InvalidOperationException("This layer already has a LoRA adapter.");
@@ -53,11 +60,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         LoraScale = alpha / rank;
         register_parameter("lora_A", lora_A);
         register_parameter("lora_B", lora_B);
-        if (dropout > 0)
-        {
-            lora_dropout = nn.Dropout(dropout);
-            register_module("lora_dropout", lora_dropout);
-        }
+        dropoutProbability = dropout;
+        this.dropoutGenerator = dropoutGenerator;
     }
 
     /// <summary>The weight with any LoRA update folded in (W + scale * B A), as a new tensor.</summary>
@@ -70,12 +74,20 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         return Weight.detach().add(delta, LoraScale);
     }
 
+    private Tensor Dropout(Tensor input)
+    {
+        using var uniform = rand(input.shape, input.dtype, input.device, generator: dropoutGenerator);
+        using var keep = uniform.ge(dropoutProbability).to(input.dtype);
+        using var kept = input * keep;
+        return kept.div(1 - dropoutProbability);
+    }
+
     public override Tensor forward(Tensor input)
     {
         var output = nn.functional.linear(input, Weight, Bias);
         if (LoraA is null || LoraB is null)
             return output;
-        using var dropped = lora_dropout is null ? input.alias() : lora_dropout.forward(input);
+        using var dropped = training && dropoutProbability > 0 ? Dropout(input) : input.alias();
         using var down = nn.functional.linear(dropped, LoraA);
         using var up = nn.functional.linear(down, LoraB);
         return output.add_(up, LoraScale);

@@ -49,11 +49,27 @@ public static class TorchRuntime
         {
             var newest = NewestGlibcxx();
             builder.Append(CultureInfoInvariant($" It needs {RequiredGlibcxx} from libstdc++; this system's newest is {newest ?? "unknown"}."));
-            builder.Append(" On Debian 12 the build marks that requirement weak in the output copy (build/TorchSharpGlibcxx.targets):");
-            builder.Append(" check that the build ran it (a copy placed by other means is unpatched), or use a distribution with GCC 13's libstdc++.");
+            builder.Append(PatchState(library) switch
+            {
+                true => " That copy has the requirement marked weak already, so the cause is elsewhere (see the inner exception).",
+                false => " That copy still requires it strictly: it was not patched by the build (build/TorchSharpGlibcxx.targets marks it"
+                    + " weak in build and publish outputs); rebuild, or use a distribution with GCC 13's libstdc++ (Debian 13, Ubuntu 24.04).",
+                null => " The library file was not found or is not a 64-bit ELF file.",
+            });
         }
         builder.Append(" It also needs the libtorch-cpu-linux-x64 package's native files next to it.");
         return builder.ToString();
+    }
+
+    /// <summary>True if the library's GLIBCXX_3.4.32 requirement is weak, false if strict (or absent: nothing to patch), null if unreadable.</summary>
+    internal static bool? PatchState(string library)
+    {
+        if (!File.Exists(library))
+            return null;
+        var needs = ElfVersionNeeds.Read(library);
+        if (needs is null)
+            return null;
+        return !needs.TryGetValue(RequiredGlibcxx, out var flags) || (flags & ElfVersionNeeds.WeakFlag) != 0;
     }
 
     private static string CultureInfoInvariant(FormattableString text) => FormattableString.Invariant(text);

@@ -26,6 +26,10 @@ public static class HuggingFaceCheckpoint
             throw new NotSupportedException($"hidden_act '{act}' is not supported (silu).");
         if (json["rope_scaling"] is JsonObject)
             throw new NotSupportedException("rope_scaling is not supported.");
+        if (json["use_sliding_window"]?.GetValue<bool>() == true)
+            throw new NotSupportedException("Sliding-window attention is not supported.");
+        if (json["mlp_bias"]?.GetValue<bool>() == true)
+            throw new NotSupportedException("mlp_bias is not supported.");
         int Int(string key) => json[key]?.GetValue<int>() ?? throw new InvalidDataException($"'{path}' has no {key}.");
         var heads = Int("num_attention_heads");
         var config = new LlamaConfig
@@ -45,6 +49,8 @@ public static class HuggingFaceCheckpoint
             AttentionBias = modelType == LlamaConfig.Qwen2Architecture || (json["attention_bias"]?.GetValue<bool>() ?? false),
         };
         config.Validate();
+        if (json["head_dim"]?.GetValue<int>() is { } headDim && headDim != config.HeadDim)
+            throw new NotSupportedException($"head_dim {headDim} differs from hidden_size / num_attention_heads ({config.HeadDim}); that is not supported.");
         return config;
     }
 

@@ -76,7 +76,7 @@ public sealed class CausalLmTrainer
         }
         else
         {
-            manual_seed(options.Seed);
+            model.DropoutGenerator.manual_seed(options.Seed);
         }
 
         double? validationLoss = null;
@@ -95,6 +95,12 @@ public sealed class CausalLmTrainer
             var stepTokens = (long)windowsPerStep * options.SequenceLength;
             tokens += stepTokens;
             var seconds = timeProvider.GetElapsedTime(stepStarted).TotalSeconds;
+            if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
+            {
+                // A diverged run is an outcome to report (lower the learning rate, resume from the last checkpoint), not a crash.
+                onMetrics?.Invoke(new TrainingMetrics(Step, loss, learningRate, gradNorm, seconds > 0 ? stepTokens / seconds : 0));
+                return new TrainingResult(Step, loss, validationLoss, validationLoss is { } dv ? Math.Exp(dv) : null, 0, lastCheckpoint, TrainingOutcome.Diverged);
+            }
 
             double? stepValidation = null;
             if (validation is not null && ((options.EvalSteps > 0 && Step % options.EvalSteps == 0) || Step == options.MaxSteps))
@@ -202,7 +208,7 @@ public sealed class CausalLmTrainer
             [ModelSection] = Serialize(w => model.save(w)),
             [OptimizerSection] = Serialize(optimizer.save_state_dict),
         };
-        using (var rng = get_rng_state())
+        using (var rng = model.DropoutGenerator.get_state())
             sections[RngSection] = rng.data<byte>().ToArray();
         await new TrainingCheckpoint(sections).WriteAsync(path, cancellationToken).ConfigureAwait(false);
     }
@@ -225,7 +231,7 @@ public sealed class CausalLmTrainer
         using (var reader = new BinaryReader(new MemoryStream(checkpoint.Section(OptimizerSection))))
             optimizer.load_state_dict(reader);
         using (var rng = tensor(checkpoint.Section(RngSection), ScalarType.Byte))
-            set_rng_state(rng);
+            model.DropoutGenerator.set_state(rng);
         Step = state.Step;
         return state;
     }

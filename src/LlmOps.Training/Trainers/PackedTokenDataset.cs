@@ -60,6 +60,14 @@ public sealed class PackedTokenDataset
 
     public int WindowCount => windows.Count;
 
+    /// <summary>Optimizer steps that cover every window once (rounded up), to turn axolotl's num_epochs into max_steps.</summary>
+    public int StepsPerEpoch(int microBatchSize, int gradientAccumulationSteps)
+    {
+        var perStep = (long)microBatchSize * gradientAccumulationSteps;
+        ArgumentOutOfRangeException.ThrowIfLessThan(perStep, 1);
+        return (int)((windows.Count + perStep - 1) / perStep);
+    }
+
     /// <summary>The window at <paramref name="index"/> in stored (unshuffled) order.</summary>
     public (long[] Inputs, long[] Labels) Window(int index) => windows[index];
 

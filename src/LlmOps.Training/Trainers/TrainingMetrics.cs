@@ -11,6 +11,16 @@ public sealed record TrainingMetrics(
     double? ValidationPerplexity = null,
     string? CheckpointPath = null);
 
+/// <summary>Why a run ended.</summary>
+public enum TrainingOutcome
+{
+    /// <summary>All steps ran.</summary>
+    Completed,
+
+    /// <summary>The loss or the gradient norm stopped being finite; the model holds that step's weights and no checkpoint was written for it.</summary>
+    Diverged,
+}
+
 /// <summary>The outcome of a finished run.</summary>
 public sealed record TrainingResult(
     int Steps,
@@ -18,7 +28,8 @@ public sealed record TrainingResult(
     double? ValidationLoss,
     double? ValidationPerplexity,
     double TokensPerSecond,
-    string? LastCheckpointPath);
+    string? LastCheckpointPath,
+    TrainingOutcome Outcome = TrainingOutcome.Completed);
 
 /// <summary>The manifest of a checkpoint: where the run was and what it was training.</summary>
 public sealed record TrainingState

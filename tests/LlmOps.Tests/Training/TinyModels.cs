@@ -36,6 +36,16 @@ internal static class TinyModels
         return model;
     }
 
+    /// <summary>A tiny model trained for a few steps on <see cref="TinyCorpus"/>, so its predictions are confident rather than random.</summary>
+    public static async Task<LlamaForCausalLM> TrainedAsync(int steps = 40, long seed = 1)
+    {
+        var model = LlamaForCausalLM.Create(Config(), seed);
+        var options = new LlmOps.Training.Trainers.TrainerOptions { SequenceLength = 32, MicroBatchSize = 8, MaxSteps = steps, LearningRate = 5e-3, WarmupSteps = 3, Seed = seed };
+        await new LlmOps.Training.Trainers.CausalLmTrainer(model, options)
+            .TrainAsync(new LlmOps.Training.Trainers.PackedTokenDataset(TinyCorpus.Documents(80, seed: 1), 32, TinyCorpus.EndOfText));
+        return model;
+    }
+
     public static float MaxAbs(float[,] a) => a.Cast<float>().Max(Math.Abs);
 
     public static float MaxAbsDiff(float[,] a, float[,] b)

@@ -27,28 +27,33 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
         output.WriteLine($"{architecture} tied={tied}: F32 max |Δlogit| = {diff:E3}, max |logit| = {TinyModels.MaxAbs(expected):F2}");
         Assert.True(TinyModels.MaxAbs(expected) > 1f, "logits too small for the comparison to mean anything");
         Assert.True(diff <= 1e-3f, $"max abs diff {diff}");
-        Assert.Equal(TorchGreedy(model, Prompt, 12), runner.Greedy(Prompt, 12));
+        Assert.Equal(model.GenerateGreedy(Prompt, 12), runner.Greedy(Prompt, 12));
     }
 
     [Theory]
-    [InlineData(GgufFileType.F16, 0.02f)]
-    [InlineData(GgufFileType.Q8_0, 0.25f)]
+    [InlineData(GgufFileType.F16, 0.01f)]
+    [InlineData(GgufFileType.Q8_0, 0.1f)]
     public async Task ExportAsync_ReducedPrecision_LlamaCppTop1AgreesOnAtLeast95Percent(GgufFileType fileType, float tolerance)
     {
-        using var model = TinyModels.Sharpen(LlamaForCausalLM.Create(TinyModels.Config(), seed: 12), factor: 5);
+        using var model = await TinyModels.TrainedAsync();
         var path = Path.Combine(directory, fileType + ".gguf");
 
         await GgufModelExporter.ExportAsync(model, TinyTokenizer.Create(), path, new GgufExportOptions { FileType = fileType });
 
         using var runner = new LlamaCppRunner(path);
-        var prompts = Enumerable.Range(0, 4).Select(p => Enumerable.Range(0, 16).Select(i => (p * 37 + i * 13) % 300).ToArray()).ToArray();
+        // Held-out progressions like the training data (the model is confident there) and random ids (it is not).
+        var prompts = TinyCorpus.Documents(4, seed: 99, length: 24).Select(d => d.Tokens.ToArray())
+            .Concat(Enumerable.Range(0, 2).Select(p => Enumerable.Range(0, 24).Select(i => (p * 37 + i * 13) % 300).ToArray()))
+            .ToArray();
         int agree = 0, total = 0;
         var maxDiff = 0f;
+        var maxLogit = 0f;
         foreach (var prompt in prompts)
         {
             var expected = model.Logits(prompt);
             var actual = runner.Logits(prompt);
             maxDiff = Math.Max(maxDiff, TinyModels.MaxAbsDiff(expected, actual));
+            maxLogit = Math.Max(maxLogit, TinyModels.MaxAbs(expected));
             for (var t = 0; t < prompt.Length; t++)
             {
                 total++;
@@ -56,7 +61,7 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
                     agree++;
             }
         }
-        output.WriteLine($"{fileType}: max |Δlogit| = {maxDiff:E3}, top-1 agreement {agree}/{total}, max |logit| = {TinyModels.MaxAbs(model.Logits(prompts[0])):F2}");
+        output.WriteLine($"{fileType}: max |Δlogit| = {maxDiff:E3} (max |logit| {maxLogit:F2}), top-1 agreement {agree}/{total}");
         Assert.True(agree >= 0.95 * total, $"top-1 agreement {agree}/{total}");
         Assert.True(maxDiff <= tolerance, $"max abs diff {maxDiff} above {tolerance}");
     }
@@ -69,20 +74,6 @@ public sealed class GgufModelExporterTests(ITestOutputHelper output) : IDisposab
         await Assert.ThrowsAsync<ArgumentException>(() =>
             GgufModelExporter.ExportAsync(model, TinyTokenizer.Create(), Path.Combine(directory, "x.gguf")));
         Assert.Empty(Directory.GetFiles(directory));
-    }
-
-    internal static int[] TorchGreedy(LlamaForCausalLM model, IReadOnlyList<int> prompt, int count)
-    {
-        var sequence = prompt.ToList();
-        var generated = new List<int>();
-        for (var n = 0; n < count; n++)
-        {
-            var logits = model.Logits(sequence);
-            var next = ArgMaxRow(logits, sequence.Count - 1);
-            generated.Add(next);
-            sequence.Add(next);
-        }
-        return [.. generated];
     }
 
     internal static int ArgMaxRow(float[,] logits, int row)

@@ -28,6 +28,16 @@ internal sealed class LlamaCppRunner : IDisposable
 
     public int VocabSize => weights.Vocab.Count;
 
+    public int? EndOfSequence => weights.Vocab.EOS is { } eos ? (int)eos : null;
+
+    public bool ShouldAddBos => weights.Vocab.ShouldAddBOS;
+
+    /// <summary>llama.cpp's own tokenization of <paramref name="text"/> with the GGUF's vocabulary and merges.</summary>
+    public int[] Tokenize(string text) =>
+        [.. weights.Tokenize(text, add_bos: false, special: true, System.Text.Encoding.UTF8).Select(t => (int)t)];
+
+    public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(weights.Vocab);
+
     /// <summary>Logits for every position of <paramref name="ids"/> in one decode call.</summary>
     public float[,] Logits(IReadOnlyList<int> ids)
     {

@@ -11,15 +11,14 @@ public sealed class LoraAdapterTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("llmops-lora-").FullName;
 
-    /// <summary>Prompt: 6 tokens of a progression; completion: the same tokens shifted by 150 (a new skill for the base).</summary>
+    /// <summary>Prompt: 6 random tokens; completion: a fixed answer (180..183) then the prompt's last token, a format the base never saw.</summary>
     private static List<TrainingExample> Pairs(int count, int seed)
     {
         var random = new Random(seed);
         return [.. Enumerable.Range(0, count).Select(_ =>
         {
-            var start = random.Next(10, 60);
-            var prompt = Enumerable.Range(0, 6).Select(k => start + k).ToArray();
-            return TrainingExample.Completion(prompt, [.. prompt.Select(t => t + 150)], TinyCorpus.EndOfText);
+            var prompt = Enumerable.Range(0, 6).Select(_ => random.Next(10, 70)).ToArray();
+            return TrainingExample.Completion(prompt, [180, 181, 182, 183, prompt[^1]], TinyCorpus.EndOfText);
         })];
     }
 
@@ -55,7 +54,7 @@ public sealed class LoraAdapterTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{adapted.Count} adapted modules, {trainable}/{total} trainable; validation loss {before:F4} -> {result.ValidationLoss:F4}");
         Assert.Equal(2 * 7, adapted.Count);
         Assert.True(trainable < total / 5);
-        Assert.True(result.ValidationLoss < before - 0.5, $"validation loss {before} -> {result.ValidationLoss}");
+        Assert.True(result.ValidationLoss < before - 1.0, $"validation loss {before} -> {result.ValidationLoss}");
         foreach (var (name, parameter) in model.named_parameters())
         {
             if (name.Contains("lora_", StringComparison.Ordinal))
@@ -88,6 +87,44 @@ public sealed class LoraAdapterTests(ITestOutputHelper output) : IDisposable
         Assert.True(TinyModels.MaxAbsDiff(expected, runner.Logits(prompt)) < 1e-3f);
         using var unmerged = TinyModels.Sharpen(LlamaForCausalLM.Create(TinyModels.Config(), seed: 2), factor: 5);
         Assert.True(TinyModels.MaxAbsDiff(expected, unmerged.Logits(prompt)) > 1e-3f, "the adapters should have changed the model");
+    }
+
+    [Fact]
+    public async Task TrainAsync_LoraWithDropoutStoppedAndResumed_MatchesTheUninterruptedRunAndRepeatsExactly()
+    {
+        var lora = new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0.2, TargetModules = ["q_proj", "v_proj", "down_proj"] };
+        var noDropout = new LoraOptions { Rank = 4, Alpha = 8, Dropout = 0, TargetModules = ["q_proj", "v_proj", "down_proj"] };
+        var data = new PackedTokenDataset(Pairs(32, seed: 13), 32, TinyCorpus.EndOfText);
+        TrainerOptions Opts() => new() { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 8, LearningRate = 1e-2, WarmupSteps = 1, SaveSteps = 4, OutputDirectory = directory, Seed = 9 };
+
+        async Task<double> RunAsync(string? resumeFrom = null, int? stopAfter = null, LoraOptions? adapter = null)
+        {
+            using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+            LoraAdapter.Apply(model, adapter ?? lora);
+            using var cts = new CancellationTokenSource();
+            var trainer = new CausalLmTrainer(model, Opts());
+            try
+            {
+                return (await trainer.TrainAsync(data, resumeFrom: resumeFrom, onMetrics: m => { if (m.Step == stopAfter) cts.Cancel(); }, cancellationToken: cts.Token)).FinalLoss;
+            }
+            catch (OperationCanceledException)
+            {
+                return double.NaN;
+            }
+        }
+
+        var first = await RunAsync();
+        var second = await RunAsync();
+        var withoutDropout = await RunAsync(adapter: noDropout);
+        Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+        Assert.True(double.IsNaN(await RunAsync(stopAfter: 5)));
+        var resumed = await RunAsync(resumeFrom: Path.Combine(directory, LlmOps.Training.Checkpointing.TrainingCheckpoint.FileName(4)));
+
+        output.WriteLine($"LoRA+dropout: uninterrupted {first:F6}, again {second:F6}, resumed {resumed:F6}");
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, withoutDropout);
+        Assert.Equal(first, resumed, 1e-4);
     }
 
     [Fact]

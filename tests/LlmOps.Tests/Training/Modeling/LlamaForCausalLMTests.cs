@@ -96,6 +96,18 @@ public sealed class LlamaForCausalLMTests
     }
 
     [Fact]
+    public async Task GenerateGreedy_TrainedOnProgressions_ContinuesTheProgressionAndStopsAtTheStopToken()
+    {
+        using var model = await TinyModels.TrainedAsync(steps: 60);
+
+        var continuation = model.GenerateGreedy([20, 22, 24, 26, 28, 30], maxNewTokens: 4);
+        var stopped = model.GenerateGreedy([20, 22, 24, 26, 28, 30], maxNewTokens: 4, stopTokenId: continuation[1]);
+
+        Assert.Equal([32, 34, 36, 38], continuation);
+        Assert.Equal([32, 34], stopped);
+    }
+
+    [Fact]
     public void Validate_HeadsNotMultipleOfKvHeads_Throws()
     {
         var config = TinyModels.Config(kvHeads: 3);

@@ -42,6 +42,20 @@ public sealed class TorchRuntimeTests
     }
 
     [Fact]
+    public void PatchState_OutputCopyAndCacheCopy_AreWeakAndStrict()
+    {
+        var output = Directory.GetFiles(AppContext.BaseDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories).Single();
+        var home = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var cached = Path.Combine(home, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+
+        Assert.True(TorchRuntime.PatchState(output));
+        if (File.Exists(cached))
+            Assert.False(TorchRuntime.PatchState(cached));
+        Assert.Null(TorchRuntime.PatchState(Path.Combine(AppContext.BaseDirectory, "no-such-library.so")));
+    }
+
+    [Fact]
     public void NewestGlibcxx_OnLinux_ReportsAVersion()
     {
         if (!OperatingSystem.IsLinux())

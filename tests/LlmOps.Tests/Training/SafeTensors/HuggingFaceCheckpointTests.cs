@@ -52,6 +52,32 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Load_ShardedFolderWithIndex_ReadsEveryShard()
+    {
+        using var source = TinyModels.Sharpen(LlamaForCausalLM.Create(TinyModels.Config(), seed: 34));
+        HuggingFaceCheckpoint.Save(source, directory);
+        var all = SafeTensorsFile.Read(Path.Combine(directory, "model.safetensors"));
+        File.Delete(Path.Combine(directory, "model.safetensors"));
+        var names = all.Keys.Order(StringComparer.Ordinal).ToList();
+        var first = names.Take(names.Count / 2).ToDictionary(n => n, n => all[n]);
+        var second = names.Skip(names.Count / 2).ToDictionary(n => n, n => all[n]);
+        SafeTensorsFile.Write(Path.Combine(directory, "model-00001-of-00002.safetensors"), first);
+        SafeTensorsFile.Write(Path.Combine(directory, "model-00002-of-00002.safetensors"), second);
+        var map = new JsonObject();
+        foreach (var n in first.Keys)
+            map[n] = "model-00001-of-00002.safetensors";
+        foreach (var n in second.Keys)
+            map[n] = "model-00002-of-00002.safetensors";
+        File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = map }.ToJsonString());
+
+        using var loaded = HuggingFaceCheckpoint.Load(directory);
+
+        Assert.Equal(0f, TinyModels.MaxAbsDiff(source.Logits(Ids), loaded.Logits(Ids)));
+        foreach (var t in all.Values)
+            t.Dispose();
+    }
+
+    [Fact]
     public void Load_TruncatedSafetensors_ThrowsInvalidData()
     {
         using var source = LlamaForCausalLM.Create(TinyModels.Config(), seed: 33);
@@ -63,12 +89,26 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         Assert.Throws<InvalidDataException>(() => HuggingFaceCheckpoint.Load(directory).Dispose());
     }
 
-    [Fact]
-    public void ReadConfig_UnsupportedModelType_ThrowsNotSupported()
+    [Theory]
+    [InlineData("""{"model_type": "mistral", "vocab_size": 10}""")]
+    [InlineData("""{"model_type": "llama", "vocab_size": 10, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1, "num_attention_heads": 4, "rope_scaling": {"type": "linear", "factor": 2.0}}""")]
+    [InlineData("""{"model_type": "llama", "vocab_size": 10, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1, "num_attention_heads": 4, "head_dim": 32}""")]
+    [InlineData("""{"model_type": "qwen2", "vocab_size": 10, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1, "num_attention_heads": 4, "use_sliding_window": true}""")]
+    public void ReadConfig_UnsupportedFeature_ThrowsNotSupported(string json)
     {
-        File.WriteAllText(Path.Combine(directory, "config.json"), """{"model_type": "mistral", "vocab_size": 10}""");
+        File.WriteAllText(Path.Combine(directory, "config.json"), json);
 
         Assert.Throws<NotSupportedException>(() => HuggingFaceCheckpoint.ReadConfig(directory));
+    }
+
+    [Fact]
+    public void ReadConfig_Qwen2Config_ImpliesAttentionBiasAndReadsGqa()
+    {
+        File.WriteAllText(Path.Combine(directory, "config.json"), """{"model_type": "qwen2", "vocab_size": 300, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "rope_theta": 1000000.0, "rms_norm_eps": 1e-6, "max_position_embeddings": 512, "tie_word_embeddings": true, "use_sliding_window": false}""");
+
+        var config = HuggingFaceCheckpoint.ReadConfig(directory);
+
+        Assert.Equal(new LlamaConfig { Architecture = "qwen2", VocabSize = 300, HiddenSize = 64, IntermediateSize = 128, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, RopeTheta = 1e6, RmsNormEps = 1e-6, ContextLength = 512, TieWordEmbeddings = true, AttentionBias = true }, config);
     }
 
     /// <summary>An independent writer, byte for byte as Hugging Face's safetensors library lays a file out.</summary>

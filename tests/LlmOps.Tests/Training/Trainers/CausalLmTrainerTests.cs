@@ -149,3 +149,61 @@ public sealed class CausalLmTrainerTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 }
+
+public sealed class CausalLmTrainerScheduleTests
+{
+    private static PackedTokenDataset Train() => new(TinyCorpus.Documents(20, seed: 1), 32, TinyCorpus.EndOfText);
+
+    [Fact]
+    public async Task TrainAsync_LongWarmup_ScalesTheFirstUpdateDownByTheScheduledLearningRate()
+    {
+        var full = await FirstUpdateSize(warmupSteps: 0);
+        var tiny = await FirstUpdateSize(warmupSteps: 1000);
+
+        // Adam's first update is about lr * sign(g) per weight, so its size follows the learning rate.
+        Assert.InRange(tiny / full, 0.0005, 0.002);
+
+        static async Task<double> FirstUpdateSize(int warmupSteps)
+        {
+            using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+            var before = model.Backbone.Layers[0].Mlp.UpProj.Weight.data<float>().ToArray();
+            var options = new TrainerOptions { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 1, LearningRate = 1e-2, WarmupSteps = warmupSteps, WeightDecay = 0 };
+            await new CausalLmTrainer(model, options).TrainAsync(Train());
+            var after = model.Backbone.Layers[0].Mlp.UpProj.Weight.data<float>().ToArray();
+            return before.Zip(after, (a, b) => Math.Abs((double)a - b)).Sum();
+        }
+    }
+
+    [Fact]
+    public async Task TrainAsync_EvalSteps_ReportsValidationOnThoseStepsAndTheLast()
+    {
+        using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+        var options = new TrainerOptions { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 7, EvalSteps = 3, MaxEvalBatches = 1 };
+        var metrics = new List<TrainingMetrics>();
+
+        await new CausalLmTrainer(model, options).TrainAsync(Train(), new PackedTokenDataset(TinyCorpus.Documents(4, seed: 2), 32), onMetrics: metrics.Add);
+
+        Assert.Equal([3, 6, 7], metrics.Where(m => m.ValidationLoss is not null).Select(m => m.Step));
+    }
+}
+
+public sealed class CausalLmTrainerDivergenceTests
+{
+    [Fact]
+    public async Task TrainAsync_NonFiniteLoss_StopsAndReportsDivergence()
+    {
+        using var model = LlamaForCausalLM.Create(TinyModels.Config(), seed: 1);
+        using (TorchSharp.torch.no_grad())
+            model.Backbone.Norm.Weight[0] = float.NaN; // what an exploding run ends up with
+        var options = new TrainerOptions { SequenceLength = 32, MicroBatchSize = 2, MaxSteps = 50, SaveSteps = 1, OutputDirectory = Path.Combine(Path.GetTempPath(), "llmops-diverge-" + Guid.NewGuid().ToString("N")) };
+        var metrics = new List<TrainingMetrics>();
+
+        var result = await new CausalLmTrainer(model, options).TrainAsync(new PackedTokenDataset(TinyCorpus.Documents(20, seed: 1), 32), onMetrics: metrics.Add);
+
+        Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
+        Assert.Equal(1, result.Steps);
+        Assert.Single(metrics);
+        Assert.False(double.IsFinite(result.FinalLoss));
+        Assert.False(Directory.Exists(options.OutputDirectory) && Directory.EnumerateFiles(options.OutputDirectory).Any(), "a diverged step must not be checkpointed");
+    }
+}

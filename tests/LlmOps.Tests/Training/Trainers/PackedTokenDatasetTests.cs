@@ -45,6 +45,16 @@ public sealed class PackedTokenDatasetTests
     }
 
     [Fact]
+    public void StepsPerEpoch_PartialLastStep_RoundsUp()
+    {
+        var dataset = new PackedTokenDataset([new TrainingExample([.. Enumerable.Range(0, 100)])], sequenceLength: 9);
+
+        Assert.Equal(11, dataset.WindowCount);
+        Assert.Equal(3, dataset.StepsPerEpoch(microBatchSize: 2, gradientAccumulationSteps: 2));
+        Assert.Equal(11, dataset.StepsPerEpoch(microBatchSize: 1, gradientAccumulationSteps: 1));
+    }
+
+    [Fact]
     public void Constructor_NothingToLearn_Throws()
     {
         var example = new TrainingExample([1, 2, 3], [false, false, false]);
