@@ -2,6 +2,7 @@ using System.CommandLine;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Events;
 using LlmOps.Cli.Remote;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
@@ -25,7 +26,7 @@ public sealed class CliSession : IAsyncDisposable
     readonly Actor? localActor;
     WebApplication? workers;
 
-    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
+    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IWebhooks webhooks, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
         IAsyncDisposable? owned, LlmOpsClient? client, string location, StorageOptions? storage = null, Actor? localActor = null)
     {
         this.storage = storage;
@@ -35,6 +36,7 @@ public sealed class CliSession : IAsyncDisposable
         Runs = runs;
         Keys = keys;
         Audit = audit;
+        Webhooks = webhooks;
         Upload = upload;
         this.owned = owned;
         this.client = client;
@@ -46,6 +48,7 @@ public sealed class CliSession : IAsyncDisposable
     public IRunTracker Runs { get; }
     public IApiKeys Keys { get; }
     public IAuditTrail Audit { get; }
+    public IWebhooks Webhooks { get; }
 
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
@@ -90,7 +93,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -107,7 +110,7 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
         }
         catch
         {

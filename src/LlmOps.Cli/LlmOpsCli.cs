@@ -22,6 +22,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(PipelineCommands.Decision(approve: false));
         root.Subcommands.Add(KeysCommands.Build());
         root.Subcommands.Add(AuditCommands.Build());
+        root.Subcommands.Add(WebhookCommands.Build());
         return root;
     }
 

@@ -91,6 +91,7 @@ public static class LlmOpsServer
         routes.MapArtifactsApi(options);
         routes.MapKeysApi();
         routes.MapAuditApi();
+        routes.MapWebhooksApi();
         return routes;
     }
 
@@ -105,6 +106,7 @@ public static class LlmOpsServer
         Log.StoreReady(logger, store.Provider, options.Storage.ResolveArtifactsPath());
         _ = app.Services.GetRequiredService<IArtifactStore>();
         await app.Services.GetRequiredService<LlmOps.Pipelines.PipelineEngine>().RecoverAsync(includeQueued: true, cancellationToken);
+        if (app.Services.GetService<EventRouter>() is { } router) await router.InitializeAsync(cancellationToken);
         var created = await ApiKeyService.BootstrapAdminAsync(store, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         if (created is not null) Log.AdminKeyCreated(logger, created.Key.Id);
         return created;

@@ -17,6 +17,12 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Warning, "Authentication failed for key id {KeyId}")]
     public static partial void AuthenticationFailed(ILogger logger, string keyId);
 
+    [LoggerMessage(1005, LogLevel.Error, "Event routing failed; retrying on the next tick")]
+    public static partial void EventRoutingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1006, LogLevel.Information, "Trigger {Trigger} of pipeline {Pipeline} skipped: a run of it is still unfinished")]
+    public static partial void TriggerSkipped(ILogger logger, string pipeline, string trigger);
+
     [LoggerMessage(1004, LogLevel.Information, "Created the first admin key {KeyId}")]
     public static partial void AdminKeyCreated(ILogger logger, string keyId);
 }

@@ -17,6 +17,9 @@ internal static class PipelineCommands
         pipeline.Subcommands.Add(Simple("cancel", "Cancel a run: pending and waiting steps end cancelled.", (runs, id, ct) => runs.CancelAsync(id, ct), wait: false));
         pipeline.Subcommands.Add(Simple("retry", "Retry a failed run from its failed step.", (runs, id, ct) => runs.RetryAsync(id, ct), wait: true));
         pipeline.Subcommands.Add(List());
+        pipeline.Subcommands.Add(Register());
+        pipeline.Subcommands.Add(Definitions());
+        pipeline.Subcommands.Add(Remove());
         return pipeline;
     }
 
@@ -40,18 +43,30 @@ internal static class PipelineCommands
 
     static Command Run()
     {
-        var file = new Argument<FileInfo>("PIPELINE") { Description = "Pipeline YAML file." };
+        var file = new Argument<string>("PIPELINE") { Description = "Pipeline YAML file, or the name of a registered pipeline." };
         var parameters = new Option<string[]>("--param", "-p") { Description = "NAME=VALUE overriding a parameter (repeatable)." };
         var noWait = new Option<bool>("--no-wait") { Description = "Return after starting (with --server); locally the steps run in this process, so it always waits." };
         var command = new Command("run", "Validate a pipeline (nothing runs if it is invalid) and run it.") { file, parameters, noWait };
         command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
-            var path = parse.GetValue(file)!;
-            if (!path.Exists) throw new InvalidInputException("PIPELINE", $"{path.FullName} does not exist.");
-            var yaml = await File.ReadAllTextAsync(path.FullName, ct);
-            PipelineParser.Parse(yaml, path.Name); // fail fast, with the file's name in the message
+            var target = parse.GetValue(file)!;
+            var values = Arguments.Pairs(parse.GetValue(parameters), "--param");
             var runs = await session.PipelinesAsync(ct);
-            var run = await runs.StartAsync(new StartPipeline(yaml, Arguments.Pairs(parse.GetValue(parameters), "--param"), path.Name), ct);
+            PipelineRun run;
+            if (File.Exists(target))
+            {
+                var yaml = await File.ReadAllTextAsync(target, ct);
+                PipelineParser.Parse(yaml, Path.GetFileName(target)); // fail fast, with the file's name in the message
+                run = await runs.StartAsync(new StartPipeline(yaml, values, Path.GetFileName(target)), ct);
+            }
+            else if (target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidInputException("PIPELINE", $"{Path.GetFullPath(target)} does not exist.");
+            }
+            else
+            {
+                run = await runs.StartRegisteredAsync(target, values, ct);
+            }
             output.Info($"Started run [bold]{run.Id}[/] of [green]{Markup.Escape(run.Pipeline)}[/].");
             return await WatchAsync(session, runs, run.Id, output, wait: session.IsLocal || !parse.GetValue(noWait), ct);
         }));
@@ -110,6 +125,56 @@ internal static class PipelineCommands
                     table.AddRow(r.Id, Markup.Escape(r.Pipeline), StatusMarkup(r.Status.ToString()), r.Trigger, Output.Time(r.CreatedAt), Output.Time(r.EndedAt), Markup.Escape(r.Error ?? ""));
                 return table;
             });
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    static Command Register()
+    {
+        var file = new Argument<FileInfo>("PIPELINE") { Description = "Pipeline YAML file." };
+        var command = new Command("register", "Store a pipeline by its name so its triggers (cron, dataset, registry event, alert) start it.") { file };
+        command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists) throw new InvalidInputException("PIPELINE", $"{path.FullName} does not exist.");
+            var registered = await (await session.PipelinesAsync(ct)).RegisterAsync(await File.ReadAllTextAsync(path.FullName, ct), path.Name, ct);
+            output.Write(registered, r => new Markup($"Registered pipeline [green]{Markup.Escape(r.Name)}[/]; triggered runs act as {Markup.Escape(r.Actor.Name)}.\n"));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    static Command Definitions()
+    {
+        var command = new Command("definitions", "List registered pipelines and their triggers.");
+        command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
+        {
+            var list = await (await session.PipelinesAsync(ct)).ListRegisteredAsync(ct);
+            output.Write(list, pipelines =>
+            {
+                var table = Output.Table("pipeline", "triggers", "steps", "acts as", "updated");
+                foreach (var p in pipelines)
+                {
+                    var definition = PipelineParser.Parse(p.Yaml);
+                    table.AddRow(Markup.Escape(p.Name), Markup.Escape(string.Join("; ", definition.Triggers.Select(t => $"{t.Kind}: {t.Value}"))),
+                        definition.Steps.Count.ToString(CultureInfo.InvariantCulture), Markup.Escape(p.Actor.Name), Output.Time(p.UpdatedAt));
+                }
+                return table;
+            });
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    static Command Remove()
+    {
+        var name = new Argument<string>("NAME") { Description = "Registered pipeline name." };
+        var command = new Command("remove", "Remove a registered pipeline (its triggers stop).") { name };
+        command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
+        {
+            await (await session.PipelinesAsync(ct)).RemoveAsync(parse.GetValue(name)!, ct);
+            output.Info($"Removed pipeline {Markup.Escape(parse.GetValue(name)!)}.");
             return ExitCodes.Ok;
         }));
         return command;

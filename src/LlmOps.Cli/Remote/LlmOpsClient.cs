@@ -5,6 +5,7 @@ using System.Text.Json;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Events;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
 using LlmOps.Registry;
@@ -14,7 +15,7 @@ using LlmOps.Storage;
 namespace LlmOps.Cli.Remote;
 
 /// <summary>The server's <c>/api</c> behind the same Core interfaces the CLI uses locally; ProblemDetails become the same exceptions.</summary>
-public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IDisposable
+public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IWebhooks, IDisposable
 {
     readonly HttpClient http;
 
@@ -117,6 +118,23 @@ public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker
         ArgumentNullException.ThrowIfNull(decision);
         return SendAsync<PipelineRun>(HttpMethod.Post, $"api/pipelines/runs/{Esc(runId)}/{(decision.Approve ? "approve" : "reject")}", new { comment = decision.Comment }, cancellationToken);
     }
+
+    public Task<RegisteredPipeline> RegisterAsync(string yaml, string? source = null, CancellationToken cancellationToken = default) =>
+        SendAsync<RegisteredPipeline>(HttpMethod.Post, "api/pipelines", new { yaml, source }, cancellationToken);
+    public Task<IReadOnlyList<RegisteredPipeline>> ListRegisteredAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<RegisteredPipeline>>(HttpMethod.Get, "api/pipelines", null, cancellationToken);
+    public Task RemoveAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync<JsonElement?>(HttpMethod.Delete, $"api/pipelines/{Esc(name)}", null, cancellationToken);
+    public Task<PipelineRun> StartRegisteredAsync(string name, IReadOnlyDictionary<string, string>? parameters = null, CancellationToken cancellationToken = default) =>
+        SendAsync<PipelineRun>(HttpMethod.Post, $"api/pipelines/{Esc(name)}/runs", new { @params = parameters }, cancellationToken);
+
+    // Webhooks
+    public Task<Webhook> CreateAsync(CreateWebhook request, CancellationToken cancellationToken = default) =>
+        SendAsync<Webhook>(HttpMethod.Post, "api/webhooks", request, cancellationToken);
+    Task<IReadOnlyList<Webhook>> IWebhooks.ListAsync(CancellationToken cancellationToken) =>
+        SendAsync<IReadOnlyList<Webhook>>(HttpMethod.Get, "api/webhooks", null, cancellationToken);
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<JsonElement?>(HttpMethod.Delete, $"api/webhooks/{Esc(id)}", null, cancellationToken);
 
     // Keys
     public Task<CreatedApiKey> CreateAsync(CreateApiKey request, CancellationToken cancellationToken = default) =>

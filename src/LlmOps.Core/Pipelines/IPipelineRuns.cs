@@ -15,6 +15,14 @@ public interface IPipelineRuns
 
     /// <summary>Approves or rejects the run's step waiting for approval (an Approver other than the run's principal).</summary>
     Task<PipelineRun> DecideAsync(string runId, PipelineDecision decision, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a validated pipeline by its name so its triggers can start it (runs act as the caller).</summary>
+    Task<RegisteredPipeline> RegisterAsync(string yaml, string? source = null, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<RegisteredPipeline>> ListRegisteredAsync(CancellationToken cancellationToken = default);
+    Task RemoveAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a registered pipeline by name.</summary>
+    Task<PipelineRun> StartRegisteredAsync(string name, IReadOnlyDictionary<string, string>? parameters = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Input to <see cref="IPipelineRuns.StartAsync"/>: the pipeline YAML and parameter overrides.</summary>
@@ -50,6 +58,16 @@ public sealed class PipelineRuns(PipelineEngine engine, Actor actor) : IPipeline
     public Task<PipelineRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => engine.CancelAsync(runId, actor, cancellationToken);
 
     public Task<PipelineRun> RetryAsync(string runId, CancellationToken cancellationToken = default) => engine.RetryAsync(runId, actor, cancellationToken);
+
+    public Task<RegisteredPipeline> RegisterAsync(string yaml, string? source = null, CancellationToken cancellationToken = default) =>
+        engine.RegisterAsync(PipelineParser.Parse(yaml, source), actor, cancellationToken);
+
+    public Task<IReadOnlyList<RegisteredPipeline>> ListRegisteredAsync(CancellationToken cancellationToken = default) => engine.ListRegisteredAsync(actor, cancellationToken);
+
+    public Task RemoveAsync(string name, CancellationToken cancellationToken = default) => engine.RemoveAsync(name, actor, cancellationToken);
+
+    public Task<PipelineRun> StartRegisteredAsync(string name, IReadOnlyDictionary<string, string>? parameters = null, CancellationToken cancellationToken = default) =>
+        engine.StartRegisteredAsync(name, parameters, actor, "manual", cancellationToken);
 
     public Task<PipelineRun> DecideAsync(string runId, PipelineDecision decision, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,6 @@
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Events;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
 using LlmOps.Registry;
@@ -31,6 +32,7 @@ public interface IStoreSession : IAsyncDisposable
     IAuditRecords Audit { get; }
     IDatasetRecords Datasets { get; }
     IPipelineRecords Pipelines { get; }
+    IEventRecords Events { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -133,6 +135,24 @@ public interface IPipelineRecords
     /// <summary>Outputs of the newest succeeded (not cached) step run with this cache key, and the run it belongs to.</summary>
     Task<(string RunId, IReadOnlyDictionary<string, string> Outputs)?> FindCachedAsync(string cacheKey, CancellationToken cancellationToken = default);
 
+    Task UpsertDefinitionAsync(RegisteredPipeline pipeline, CancellationToken cancellationToken = default);
+    Task<RegisteredPipeline?> GetDefinitionAsync(string name, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<RegisteredPipeline>> ListDefinitionsAsync(CancellationToken cancellationToken = default);
+    Task<bool> DeleteDefinitionAsync(string name, CancellationToken cancellationToken = default);
+
     Task AppendLogAsync(string runId, string stepId, IReadOnlyList<(DateTimeOffset At, string Line)> lines, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<StepLogLine>> GetLogAsync(string runId, string? stepId, long afterSequence, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Event routing state (how far the audit log has been read) and webhook subscriptions.</summary>
+public interface IEventRecords
+{
+    /// <summary>The last sequence a reader named <paramref name="name"/> has handled, or -1 when it has never run.</summary>
+    Task<long> GetCursorAsync(string name, CancellationToken cancellationToken = default);
+    Task SetCursorAsync(string name, long sequence, CancellationToken cancellationToken = default);
+
+    Task InsertWebhookAsync(Webhook webhook, CancellationToken cancellationToken = default);
+    Task<Webhook?> GetWebhookAsync(string id, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken = default);
+    Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken = default);
 }

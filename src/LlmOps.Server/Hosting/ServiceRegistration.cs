@@ -1,6 +1,7 @@
 using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Events;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -42,6 +43,7 @@ public static class ServiceRegistration
         services.AddScoped<IApiKeys>(sp => new ApiKeyService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IDatasetRegistry>(sp => new DatasetRegistry(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped<IWebhooks>(sp => new WebhookService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IAuditTrail>(sp => new AuditTrail(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>()));
         services.AddScoped(sp => new ArtifactGarbageCollector(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));

@@ -48,6 +48,27 @@ public sealed class PipelineRecoverySweep(PipelineEngine engine, PipelineEngineO
     }
 }
 
+/// <summary>Runs this host's Hangfire server on its own storage for the host's lifetime.</summary>
+internal sealed class HangfireWorkers(JobStorage storage, BackgroundJobServerOptions options) : IHostedService, IDisposable
+{
+    BackgroundJobServer? server;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        server = new BackgroundJobServer(options, storage);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (server is null) return;
+        server.SendStop();
+        await server.WaitForShutdownAsync(cancellationToken);
+    }
+
+    public void Dispose() => server?.Dispose();
+}
+
 /// <summary><c>AddLlmOpsPipelines()</c>: the engine, the built-in steps, and Hangfire on the same database as the store
 /// (its own SQLite file beside the store's, or the same PostgreSQL database, schema <c>hangfire</c>).</summary>
 public static class PipelineRegistration
@@ -72,36 +93,37 @@ public static class PipelineRegistration
         services.AddSingleton<IStepDispatcher, HangfireStepDispatcher>();
         services.AddSingleton<PipelineEngine>();
         services.AddTransient<PipelineStepJob>();
+        services.AddTransient<PipelineTriggerJob>();
+        services.AddTransient<WebhookDeliveryJob>();
         services.AddScoped<IPipelineRuns>(sp => new PipelineRuns(sp.GetRequiredService<PipelineEngine>(), sp.GetRequiredService<LlmOps.Identity.Actor>()));
 
-        services.AddHangfire(configuration =>
-        {
-            configuration.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (string.IsNullOrWhiteSpace(options.Storage.PostgresConnectionString))
-            {
-                var path = Path.Combine(new DataDirectory(options.Storage.DataDir).Ensure().Root, "jobs.db");
-                configuration.UseSQLiteStorage(path, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(250) });
-            }
-            else
-            {
-                // The sliding invisibility timeout renews a running job's lease, so a long step is not handed to a second worker.
-                configuration.UsePostgreSqlStorage(pg => pg.UseNpgsqlConnection(options.Storage.PostgresConnectionString),
-                    new PostgreSqlStorageOptions { UseSlidingInvisibilityTimeout = true, InvisibilityTimeout = options.JobInvisibilityTimeout, PrepareSchemaIfNecessary = true });
-            }
-        });
+        // Hangfire's AddHangfire() configures process-wide statics, so two hosts in one process (tests, or a CLI command
+        // beside a server) would share one job store. Each host builds its own storage, client and server instead.
+        GlobalConfiguration.Configuration.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+        services.AddSingleton<JobStorage>(_ => string.IsNullOrWhiteSpace(options.Storage.PostgresConnectionString)
+            ? new SQLiteStorage(Path.Combine(new DataDirectory(options.Storage.DataDir).Ensure().Root, "jobs.db"),
+                new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(250) })
+            // The sliding invisibility timeout renews a running job's lease, so a long step is not handed to a second worker.
+            : new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(options.Storage.PostgresConnectionString, new PostgreSqlStorageOptions()),
+                new PostgreSqlStorageOptions { UseSlidingInvisibilityTimeout = true, InvisibilityTimeout = options.JobInvisibilityTimeout, PrepareSchemaIfNecessary = true }));
+        services.AddSingleton<IBackgroundJobClient>(sp => new BackgroundJobClient(sp.GetRequiredService<JobStorage>()));
+        services.AddSingleton<IRecurringJobManager>(sp => new RecurringJobManager(sp.GetRequiredService<JobStorage>()));
         if (options.Workers > 0)
         {
-            services.AddHangfireServer(server =>
+            services.AddHostedService(sp => new HangfireWorkers(sp.GetRequiredService<JobStorage>(), new BackgroundJobServerOptions
             {
-                server.Queues = [.. options.WorkerQueues];
-                server.WorkerCount = options.Workers;
-                server.ServerName = $"llmops-{Environment.MachineName}-{Environment.ProcessId}";
-                server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+                Queues = [.. options.WorkerQueues],
+                WorkerCount = options.Workers,
+                ServerName = $"llmops-{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}",
+                SchedulePollingInterval = TimeSpan.FromSeconds(1),
                 // Steps are resumable (heartbeat + engine state), so stopping need not wait long for a running one.
-                server.ShutdownTimeout = TimeSpan.FromSeconds(3);
-                server.StopTimeout = TimeSpan.FromSeconds(1);
-            });
+                ShutdownTimeout = TimeSpan.FromSeconds(3),
+                StopTimeout = TimeSpan.FromSeconds(1),
+                Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()),
+            }));
             services.AddHostedService<PipelineRecoverySweep>();
+            services.AddSingleton<EventRouter>();
+            services.AddHostedService(sp => sp.GetRequiredService<EventRouter>());
         }
         return services;
     }

@@ -38,9 +38,37 @@ public static class PipelinesApi
         group.MapPost("/{id}/reject", async (string id, DecisionBody body, IPipelineRuns runs, CancellationToken ct) =>
                 TypedResults.Ok(await runs.DecideAsync(id, new PipelineDecision(false, body.Comment), ct)))
             .RequirePermission(Role.Approver, Area, Access.Write);
+
+        var pipelines = routes.MapGroup("/api/pipelines").WithTags("Pipelines");
+        pipelines.MapPost("/", async (RegisterPipelineBody body, IPipelineRuns runs, CancellationToken ct) =>
+            {
+                var registered = await runs.RegisterAsync(body.Yaml, body.Source, ct);
+                return TypedResults.Created($"/api/pipelines/{registered.Name}", registered);
+            })
+            .RequirePermission(Role.Developer, Area, Access.Write);
+        pipelines.MapGet("/", async (IPipelineRuns runs, CancellationToken ct) => TypedResults.Ok(await runs.ListRegisteredAsync(ct)))
+            .RequirePermission(Role.Viewer, Area, Access.Read);
+        pipelines.MapDelete("/{name}", async (string name, IPipelineRuns runs, CancellationToken ct) =>
+            {
+                await runs.RemoveAsync(name, ct);
+                return TypedResults.NoContent();
+            })
+            .RequirePermission(Role.Developer, Area, Access.Write);
+        pipelines.MapPost("/{name}/runs", async (string name, StartRegisteredBody? body, IPipelineRuns runs, CancellationToken ct) =>
+            {
+                var run = await runs.StartRegisteredAsync(name, body?.Params, ct);
+                return TypedResults.Created($"/api/pipelines/runs/{run.Id}", run);
+            })
+            .RequirePermission(Role.Developer, Area, Access.Write);
         return group;
     }
 }
+
+/// <summary>Body of <c>POST /api/pipelines</c>.</summary>
+public sealed record RegisterPipelineBody(string Yaml, string? Source = null);
+
+/// <summary>Body of <c>POST /api/pipelines/{name}/runs</c>.</summary>
+public sealed record StartRegisteredBody(IReadOnlyDictionary<string, string>? Params = null);
 
 /// <summary>Body of the approve and reject calls.</summary>
 public sealed record DecisionBody(string Comment);

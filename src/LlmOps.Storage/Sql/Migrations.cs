@@ -192,5 +192,25 @@ public static class Migrations
                 PRIMARY KEY (run_id, sequence)
             );
             """),
+        new(4, "registered pipelines, event cursors, webhooks", """
+            CREATE TABLE pipelines (
+                name TEXT PRIMARY KEY,
+                yaml TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            CREATE TABLE event_cursors (
+                name TEXT PRIMARY KEY,
+                sequence BIGINT NOT NULL
+            );
+            CREATE TABLE webhooks (
+                id TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                events TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL
+            );
+            """),
     ];
 }

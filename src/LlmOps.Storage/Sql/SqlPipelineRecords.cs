@@ -53,6 +53,21 @@ internal sealed class SqlPipelineRecords(SqlSession session) : IPipelineRecords
         return row is null ? null : (row.RunId, Read<Dictionary<string, string>>(row.Outputs, []));
     }
 
+    public Task UpsertDefinitionAsync(RegisteredPipeline pipeline, CancellationToken cancellationToken = default) =>
+        session.ExecuteAsync("""
+            INSERT INTO pipelines (name, yaml, actor, updated_at) VALUES (@Name, @Yaml, @Actor, @UpdatedAt)
+            ON CONFLICT (name) DO UPDATE SET yaml = excluded.yaml, actor = excluded.actor, updated_at = excluded.updated_at
+            """, new { pipeline.Name, pipeline.Yaml, Actor = Write(pipeline.Actor), UpdatedAt = Millis(pipeline.UpdatedAt) }, cancellationToken);
+
+    public async Task<RegisteredPipeline?> GetDefinitionAsync(string name, CancellationToken cancellationToken = default) =>
+        (await session.QuerySingleOrDefaultAsync<DefinitionRow>("SELECT name, yaml, actor, updated_at FROM pipelines WHERE name = @name", new { name }, cancellationToken))?.ToPipeline();
+
+    public async Task<IReadOnlyList<RegisteredPipeline>> ListDefinitionsAsync(CancellationToken cancellationToken = default) =>
+        (await session.QueryAsync<DefinitionRow>("SELECT name, yaml, actor, updated_at FROM pipelines ORDER BY name", null, cancellationToken)).Select(r => r.ToPipeline()).ToList();
+
+    public async Task<bool> DeleteDefinitionAsync(string name, CancellationToken cancellationToken = default) =>
+        await session.ExecuteAsync("DELETE FROM pipelines WHERE name = @name", new { name }, cancellationToken) > 0;
+
     public async Task AppendLogAsync(string runId, string stepId, IReadOnlyList<(DateTimeOffset At, string Line)> lines, CancellationToken cancellationToken = default)
     {
         var next = await session.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(sequence), 0) FROM step_logs WHERE run_id = @runId", new { runId }, cancellationToken);
@@ -115,6 +130,16 @@ internal sealed class SqlPipelineRecords(SqlSession session) : IPipelineRecords
 
         public StepRun ToStep() => new(RunId, StepId, Enum.Parse<StepStatus>(Status), (int)Attempt, CacheKey, Read<Dictionary<string, string>>(Outputs, []), Error,
             Time(StartedAt), Time(EndedAt), Time(HeartbeatAt));
+    }
+
+    sealed class DefinitionRow
+    {
+        public string Name { get; set; } = "";
+        public string Yaml { get; set; } = "";
+        public string Actor { get; set; } = "";
+        public long UpdatedAt { get; set; }
+
+        public RegisteredPipeline ToPipeline() => new(Name, Yaml, Read<Actor?>(Actor, null) ?? throw new InvalidOperationException($"pipeline {Name} has no actor"), Time(UpdatedAt));
     }
 
     sealed class LogRow

@@ -21,6 +21,7 @@ internal sealed class SqlSession : IStoreSession
         Audit = new SqlAuditRecords(this);
         Datasets = new SqlDatasetRecords(this);
         Pipelines = new SqlPipelineRecords(this);
+        Events = new SqlEventRecords(this);
     }
 
     public SqlStore Store { get; }
@@ -30,6 +31,7 @@ internal sealed class SqlSession : IStoreSession
     public IAuditRecords Audit { get; }
     public IDatasetRecords Datasets { get; }
     public IPipelineRecords Pipelines { get; }
+    public IEventRecords Events { get; }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
