@@ -10,26 +10,15 @@ namespace LlmOps.IntegrationTests.Cli;
 
 public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnderTest>, IDisposable
 {
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-cli", Guid.NewGuid().ToString("N"));
+    readonly TempFolder work = new("llmops-cli");
 
-    string DataDir => Path.Combine(work, "data");
+    string DataDir => work.PathOf("data");
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    public void Dispose() => work.Dispose();
 
     async Task<CliProcess.Result> Llmops(params string[] args) => await CliProcess.RunAsync([.. args, "--data-dir", DataDir]);
 
-    async Task<string> ModelFileAsync(string content = "GGUF tiny weights")
-    {
-        Directory.CreateDirectory(work);
-        var path = Path.Combine(work, "model.gguf");
-        await File.WriteAllTextAsync(path, content);
-        return path;
-    }
+    string ModelFile(string content = "GGUF tiny weights") => work.Write("model.gguf", content);
 
     async Task<string> KeyAsync(string name, Role role)
     {
@@ -41,7 +30,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
     [Fact]
     public async Task RegisterThenListAndShow_JsonOutputParses()
     {
-        var register = await Llmops("models", "register", "tiny", "--file", await ModelFileAsync(), "--metric", "accuracy=0.91", "--tag", "task=qa", "--json");
+        var register = await Llmops("models", "register", "tiny", "--file", ModelFile(), "--metric", "accuracy=0.91", "--tag", "task=qa", "--json");
         Assert.True(register.ExitCode == 0, register.ToString());
         var version = JsonDocument.Parse(register.Stdout).RootElement;
         Assert.Equal(1, version.GetProperty("version").GetInt32());
@@ -60,7 +49,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
     [Fact]
     public async Task PromoteUnapprovedToProd_Exit2NamingTheRule()
     {
-        Assert.Equal(0, (await Llmops("models", "register", "tiny", "-f", await ModelFileAsync())).ExitCode);
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "-f", ModelFile())).ExitCode);
         Assert.Equal(0, (await Llmops("models", "promote", "tiny/1", "--env", "qa")).ExitCode);
         var prod = await Llmops("models", "promote", "tiny/1", "--env", "prod");
         Assert.Equal(2, prod.ExitCode);
@@ -71,7 +60,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
     [Fact]
     public async Task FourEyes_SameApproverRefusedOtherApproverAccepted()
     {
-        Assert.Equal(0, (await Llmops("models", "register", "tiny", "-f", await ModelFileAsync())).ExitCode);
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "-f", ModelFile())).ExitCode);
         var first = await KeyAsync("alice", Role.Approver);
         var second = await KeyAsync("bob", Role.Approver);
 
@@ -90,7 +79,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
     [Fact]
     public async Task AuditVerify_AfterRowAlteredInDatabase_Exit1NamingTheEntry()
     {
-        Assert.Equal(0, (await Llmops("models", "register", "tiny", "-f", await ModelFileAsync())).ExitCode);
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "-f", ModelFile())).ExitCode);
         Assert.Equal(0, (await Llmops("models", "promote", "tiny/1", "--env", "dev")).ExitCode);
         var intact = await Llmops("audit", "verify");
         Assert.True(intact.ExitCode == 0, intact.ToString());
@@ -156,7 +145,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
         Assert.True(ok.ExitCode == 0, ok.ToString());
         Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(ok.Stdout).RootElement.ValueKind);
 
-        var register = await CliProcess.RunAsync("models", "register", "remote-tiny", "-f", await ModelFileAsync("remote"), "--server", server.BaseAddress.ToString(), "--api-key", server.Keys[Role.Developer], "--json");
+        var register = await CliProcess.RunAsync("models", "register", "remote-tiny", "-f", ModelFile("remote"), "--server", server.BaseAddress.ToString(), "--api-key", server.Keys[Role.Developer], "--json");
         Assert.True(register.ExitCode == 0, register.ToString());
 
         var wrong = await CliProcess.RunAsync("models", "list", "--server", server.BaseAddress.ToString(), "--api-key", "llmops_abcdefghijkm_wrong");

@@ -12,29 +12,16 @@ public sealed class DataCliTests : IDisposable
         split: { train: 0.8, validation: 0.1, test: 0.1 }
         """;
 
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-data-cli", Guid.NewGuid().ToString("N"));
+    readonly TempFolder work = new("llmops-data-cli");
 
-    public DataCliTests() => Directory.CreateDirectory(work);
+    public void Dispose() => work.Dispose();
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
-
-    string Write(string name, string content)
-    {
-        var path = Path.Combine(work, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    string Write(string name, string content) => work.Write(name, content);
 
     static string Lines(int from, int count) =>
         string.Concat(Enumerable.Range(from, count).Select(i => JsonSerializer.Serialize(new { text = $"record {i}: mail user{i}@example.com" }) + "\n"));
 
-    Task<CliProcess.Result> Llmops(params string[] args) => CliProcess.RunAsync([.. args, "--data-dir", Path.Combine(work, "data")]);
+    Task<CliProcess.Result> Llmops(params string[] args) => CliProcess.RunAsync([.. args, "--data-dir", work.PathOf("data")]);
 
     [Fact]
     public async Task Prepare_SameInputsTwice_SameVersionAndDiffCountsChanges()

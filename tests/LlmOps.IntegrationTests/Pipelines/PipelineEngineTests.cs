@@ -12,23 +12,13 @@ public sealed class PipelineEngineTests(ServerUnderTest server) : IClassFixture<
 {
     static readonly Actor Developer = new("pipeline-dev", "pipeline developer", Role.Approver, ["*"]);
     static readonly Actor OtherApprover = new("pipeline-approver", "other approver", Role.Approver, ["*"]);
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-pipelines", Guid.NewGuid().ToString("N"));
+    readonly TempFolder work = new("llmops-pipelines");
 
     PipelineEngine Engine => server.App.Services.GetRequiredService<PipelineEngine>();
 
-    public void Dispose()
-    {
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    public void Dispose() => work.Dispose();
 
-    string Write(string name, string content)
-    {
-        var path = Path.Combine(work, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    string Write(string name, string content) => work.Write(name, content);
 
     static string Corpus(int from, int count) =>
         string.Concat(Enumerable.Range(from, count).Select(i => JsonSerializer.Serialize(new { text = $"line {i} of the corpus" }) + "\n"));
@@ -91,8 +81,7 @@ public sealed class PipelineEngineTests(ServerUnderTest server) : IClassFixture<
     [Fact]
     public async Task FailingStep_RetriedThenFailed_DownstreamSkippedLogsKept_ThenRetryFromFailedStepSucceeds()
     {
-        var flag = Path.Combine(work, "ready.flag");
-        Directory.CreateDirectory(work);
+        var flag = work.PathOf("ready.flag");
         var yaml = $$"""
             name: flaky
             steps:

@@ -12,15 +12,9 @@ namespace LlmOps.IntegrationTests.Pipelines;
 /// the other takes the step over and the pipeline finishes.</summary>
 public sealed class WorkerFailoverTests : IDisposable
 {
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-failover", Guid.NewGuid().ToString("N"));
+    readonly TempFolder work = new("llmops-failover");
 
-    public WorkerFailoverTests() => Directory.CreateDirectory(work);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    public void Dispose() => work.Dispose();
 
     static Process StartWorker(string connectionString, string dataDir)
     {
@@ -44,8 +38,8 @@ public sealed class WorkerFailoverTests : IDisposable
     public async Task WorkerKilledMidStep_AnotherWorkerTakesTheStepOverAndThePipelineFinishes()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
-        var dataDir = Path.Combine(work, "shared");
-        var attempts = Path.Combine(work, "attempts.log");
+        var dataDir = work.PathOf("shared");
+        var attempts = work.PathOf("attempts.log");
         Process? first = null, second = null;
         var options = new ServerOptions
         {
