@@ -52,6 +52,12 @@ public sealed class EventRouter(PlatformServices platform, IBackgroundJobClient 
     {
         var enqueued = 0;
         var cronChanged = false;
+        // A cheap look first, so an idle router does not take the writer lock every second.
+        await using (var look = await platform.Store.OpenAsync(write: false, cancellationToken))
+        {
+            var seen = await look.Events.GetCursorAsync(CursorName, cancellationToken);
+            if (seen < 0 || ((await look.Audit.GetLastAsync(cancellationToken))?.Sequence ?? 0) <= seen) return 0;
+        }
         await using (var session = await platform.Store.OpenAsync(write: true, cancellationToken))
         {
             var cursor = await session.Events.GetCursorAsync(CursorName, cancellationToken);
