@@ -42,6 +42,11 @@ public static class JsonlSource
         {
             return SourceRow.Invalid(origin, $"bad JSON: {ex.Message}", bytes);
         }
+        catch (InvalidOperationException ex)
+        {
+            // GetString refuses strings that are not valid UTF-16 (an unpaired surrogate escape).
+            return SourceRow.Invalid(origin, $"bad JSON: {ex.Message}", bytes);
+        }
     }
 
     /// <summary>Reads text or prompt/completion fields straight from the token stream (no DOM): the hot path for large corpora.</summary>
@@ -70,10 +75,12 @@ public static class JsonlSource
             {
                 if (reader.TokenType == JsonTokenType.String)
                 {
+                    if (!JsonStringValue.TryRead(ref reader, out var value))
+                        return (null, $"bad JSON: unpaired surrogate escape in field '{(isA ? first : second)}'");
                     if (isA)
-                        a = reader.GetString();
+                        a = value;
                     else
-                        b = reader.GetString();
+                        b = value;
                 }
                 else if (isA)
                 {

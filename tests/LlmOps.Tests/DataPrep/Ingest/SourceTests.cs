@@ -142,3 +142,39 @@ public class SourceTests
         Assert.Equal([SourceFormat.Text, SourceFormat.Jsonl, SourceFormat.Csv], files.Select(f => f.Format));
     }
 }
+
+public class JsonlEscapeTests
+{
+    [Theory]
+    [InlineData("plain ascii")]
+    [InlineData("caf\u00e9 na\u00efve \u6771\u4eac")]
+    [InlineData("emoji \ud83d\ude00 and tab\t newline\n quote\" backslash\\ slash/ bell\u0007")]
+    [InlineData("")]
+    public async Task Jsonl_EscapedAndRawStrings_DecodeLikeSystemTextJson(string text)
+    {
+        var escaped = System.Text.Json.JsonSerializer.Serialize(new { text }); // ASCII-only: every non-ASCII char as \uXXXX
+        var raw = System.Text.Json.JsonSerializer.Serialize(new { text }, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var lowercase = escaped.Replace("\\u00E9", "\\u00e9", StringComparison.Ordinal);
+        foreach (var line in new[] { escaped, raw, lowercase })
+        {
+            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+            await foreach (var row in JsonlSource.ReadAsync(stream, "e.jsonl", new InputSettings()))
+                Assert.Equal(text, row.Record!.Text);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"text\":\"lone high \\ud83d here\"}")]
+    [InlineData("{\"text\":\"lone low \\ude00 here\"}")]
+    [InlineData("{\"text\":\"high at end \\ud83d\"}")]
+    [InlineData("{\"text\":\"high then escape \\ud83d\\n\"}")]
+    public async Task Jsonl_UnpairedSurrogateEscape_InvalidRow(string line)
+    {
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        var rows = new List<SourceRow>();
+        await foreach (var row in JsonlSource.ReadAsync(stream, "s.jsonl", new InputSettings()))
+            rows.Add(row);
+        Assert.Single(rows);
+        Assert.StartsWith("bad JSON", rows[0].Error, StringComparison.Ordinal);
+    }
+}
