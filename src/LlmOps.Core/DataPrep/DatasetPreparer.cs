@@ -52,6 +52,11 @@ public sealed class DatasetPreparer
         var sources = SourceFile.Resolve(inputs);
         if (sources.Count == 0)
             throw new DataPrepException("no input files found");
+        if (recipe.Input.Shape != RecordShape.Text && sources.FirstOrDefault(s => s.Format == SourceFormat.Text) is { } textFile)
+        {
+            // Plain text only makes text records; mixing them into a chat or prompt/completion dataset is never wanted.
+            throw new DataPrepException($"{textFile.Name}: plain-text files give text records, but the recipe's input shape is {recipe.Input.Shape}");
+        }
         var (steps, evalFiles) = RecipeStepFactory.Create(recipe, options.TokenCounter, options.RecipeDirectory ?? Directory.GetCurrentDirectory());
         var splitter = new HashSplit(recipe.Split);
 

@@ -58,3 +58,18 @@ public class DatasetPreparerInputTests
             new DatasetPreparer().PrepareAsync([folder.Sub("nope.jsonl")], Recipe.Empty, folder.Sub("out")));
     }
 }
+
+public class DatasetPreparerShapeTests
+{
+    [Fact]
+    public async Task PrepareAsync_TextFileWithChatRecipe_ErrorNamesFile()
+    {
+        using var folder = new TempFolder();
+        var input = folder.File("notes.txt", "just text\n");
+
+        var ex = await Assert.ThrowsAsync<DataPrepException>(() =>
+            new DatasetPreparer().PrepareAsync([input], Recipe.Parse("input: { shape: chat }\n"), folder.Sub("out")));
+
+        Assert.Contains("notes.txt", ex.Message, StringComparison.Ordinal);
+    }
+}
