@@ -178,3 +178,42 @@ public class JsonlEscapeTests
         Assert.StartsWith("bad JSON", rows[0].Error, StringComparison.Ordinal);
     }
 }
+
+public class ParquetChatTests
+{
+    private sealed class ChatRow
+    {
+        public List<Message> Messages { get; set; } = [];
+    }
+
+    private sealed class Message
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        public string Role { get; set; } = "";
+
+        [System.Text.Json.Serialization.JsonPropertyName("content")]
+        public string Content { get; set; } = "";
+    }
+
+    [Fact]
+    public async Task Parquet_NestedMessages_ReadAsChatWithBadRowsReported()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Sub("chat.parquet");
+        var rows = new List<ChatRow>
+        {
+            new() { Messages = [new() { Role = "user", Content = "hi" }, new() { Role = "assistant", Content = "hello" }] },
+            new() { Messages = [new() { Role = "robot", Content = "beep" }] },
+        };
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, path);
+
+        var read = new List<SourceRow>();
+        await foreach (var row in new SourceFile(path, "chat.parquet", SourceFormat.Parquet).ReadAsync(new InputSettings { Shape = RecordShape.Chat, MessagesField = "Messages" }))
+            read.Add(row);
+
+        Assert.Equal(2, read.Count);
+        Assert.Equal([("user", "hi"), ("assistant", "hello")], read[0].Record!.Messages.Select(m => (m.Role, m.Content)));
+        Assert.Equal(new RecordOrigin("chat.parquet", 2), read[1].Origin);
+        Assert.Contains("unknown role 'robot'", read[1].Error, StringComparison.Ordinal);
+    }
+}
