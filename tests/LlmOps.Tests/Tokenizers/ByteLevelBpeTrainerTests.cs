@@ -101,4 +101,18 @@ public class ByteLevelBpeTrainerTests
         Assert.Equal(bpe.Encode(text), ids);
         Assert.Equal(text, tokenizer.Decode(ids));
     }
+
+    [Fact]
+    public void CreateTokenizer_UsedFromManyThreads_SameCountsAsSequential()
+    {
+        // DatasetPreparer counts tokens on several threads with one tokenizer instance.
+        var tokenizer = new ByteLevelBpeTrainer(new BpeTrainerOptions { VocabSize = 600 }).Train(Corpus()).CreateTokenizer();
+        var texts = Enumerable.Range(0, 4000).Select(i => MixedCorpus[i % MixedCorpus.Length] + " variant " + i).ToArray();
+        var sequential = texts.Select(t => tokenizer.CountTokens(t)).ToArray();
+        var parallel = new int[texts.Length];
+
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = tokenizer.CountTokens(texts[i]));
+
+        Assert.Equal(sequential, parallel);
+    }
 }
