@@ -19,6 +19,18 @@ public static class JsonlSource
         }
     }
 
+    /// <summary>Like <see cref="ReadAsync"/>, but leaves each line unparsed (copied) for the caller to parse in parallel.</summary>
+    internal static async IAsyncEnumerable<SourceRow> ReadUnparsedAsync(Stream stream, string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = new Utf8LineReader(stream);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line.Span.Trim(" \t"u8).IsEmpty)
+                continue;
+            yield return SourceRow.Unparsed(line.ToArray(), new RecordOrigin(name, reader.LineNumber));
+        }
+    }
+
     internal static SourceRow Parse(ReadOnlySpan<byte> line, RecordOrigin origin, InputSettings settings)
     {
         var bytes = line.Length + 1L;
