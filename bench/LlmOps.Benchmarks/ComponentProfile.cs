@@ -14,9 +14,48 @@ internal static class ComponentProfile
 {
     public static async Task RunAsync(string path)
     {
+        var sw = Stopwatch.StartNew();
+        long lineBytes = 0;
+        await using (var stream = File.OpenRead(path))
+        {
+            var lines = new Utf8LineReader(stream);
+            while (await lines.ReadLineAsync() is { } line)
+                lineBytes += line.Length + 1;
+        }
+        Report("split lines only", sw.Elapsed, lineBytes);
+        sw.Restart();
+        await using (var stream = File.OpenRead(path))
+        {
+            var lines = new Utf8LineReader(stream);
+            while (await lines.ReadLineAsync() is { } line)
+                System.Text.Unicode.Utf8.IsValid(line.Span);
+        }
+        Report("split lines + validate UTF-8", sw.Elapsed, lineBytes);
+        sw.Restart();
+        await using (var stream = File.OpenRead(path))
+        {
+            var lines = new Utf8LineReader(stream);
+            while (await lines.ReadLineAsync() is { } line)
+                JsonlSource.Parse(line.Span, default, new InputSettings());
+        }
+        Report("lines + JsonlSource.Parse", sw.Elapsed, lineBytes);
+        sw.Restart();
+        await using (var stream = File.OpenRead(path))
+        {
+            var lines = new Utf8LineReader(stream);
+            while (await lines.ReadLineAsync() is { } line)
+            {
+                var reader = new System.Text.Json.Utf8JsonReader(line.Span);
+                while (reader.Read())
+                {
+                }
+            }
+        }
+        Report("lines + Utf8JsonReader tokens only", sw.Elapsed, lineBytes);
+
         var records = new List<DataRecord>();
         long bytes = 0;
-        var sw = Stopwatch.StartNew();
+        sw.Restart();
         await foreach (var row in new SourceFile(path, "corpus.jsonl", SourceFormat.Jsonl).ReadAsync(new InputSettings()))
         {
             records.Add(row.Record!);

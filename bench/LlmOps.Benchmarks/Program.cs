@@ -50,9 +50,10 @@ if (args.Length >= 3 && args[0] == "run")
             $"{args[1]}: {inputBytes / 1e6:0.0} MB, {report.RecordsRead} records, threads {threads}: {result.Elapsed.TotalSeconds:0.00} s, "
             + $"{inputBytes / 1e6 / result.Elapsed.TotalSeconds:0.0} MB/s, {report.RecordsRead / result.Elapsed.TotalSeconds:0} records/s, peak working set {peak / 1e6:0} MB"));
         // On a shared machine wall time depends on the neighbours; CPU time does not. MB per CPU-second times
-        // the thread count is the rate this run would reach with its cores to itself.
+        // the machine's cores is the ceiling this run would approach with the machine to itself.
+        var cores = Environment.ProcessorCount;
         Console.WriteLine(string.Create(inv,
-            $"  cpu {cpu:0.00} s ({inputBytes / 1e6 / cpu:0.0} MB per cpu-second; x{threads} cores = {inputBytes / 1e6 / cpu * threads:0.0} MB/s if uncontended), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            $"  cpu {cpu:0.00} s ({inputBytes / 1e6 / cpu:0.0} MB per cpu-second; x{cores} cores = {inputBytes / 1e6 / cpu * cores:0.0} MB/s ceiling), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine("  duplicates: " + string.Join(", ", report.DuplicatesFound.Select(p => $"{p.Key} {p.Value}")));
         Console.WriteLine("  pii: " + string.Join(", ", report.PiiFound.Select(p => $"{p.Key} {p.Value}")));
         Console.WriteLine("  version: " + result.VersionId);

@@ -16,6 +16,9 @@ public class DataPrepException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Input errors do not go away on retry.</summary>
+    public virtual bool IsTransient => false;
 }
 
 /// <summary>A malformed input row (bad JSON, missing field, wrong type, invalid UTF-8) at a file and line.</summary>

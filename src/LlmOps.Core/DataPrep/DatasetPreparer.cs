@@ -52,6 +52,11 @@ public sealed class DatasetPreparer
         var sources = SourceFile.Resolve(inputs);
         if (sources.Count == 0)
             throw new DataPrepException("no input files found");
+        if (recipe.Input.Shape != RecordShape.Text && sources.FirstOrDefault(s => s.Format == SourceFormat.Text) is { } textFile)
+        {
+            // Plain text only makes text records; mixing them into a chat or prompt/completion dataset is never wanted.
+            throw new DataPrepException($"{textFile.Name}: plain-text files give text records, but the recipe's input shape is {recipe.Input.Shape}");
+        }
         var (steps, evalFiles) = RecipeStepFactory.Create(recipe, options.TokenCounter, options.RecipeDirectory ?? Directory.GetCurrentDirectory());
         var splitter = new HashSplit(recipe.Split);
 
@@ -75,7 +80,7 @@ public sealed class DatasetPreparer
             {
                 await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    written += ProcessBatch(batch, steps, splitter, options, report, writers, rejects);
+                    written += ProcessBatch(batch, recipe.Input, steps, splitter, options, report, writers, rejects);
                     foreach (var row in batch)
                         bytesRead += row.Bytes;
                     report.RecordsRead += batch.Count;
@@ -140,7 +145,7 @@ public sealed class DatasetPreparer
             {
                 var source = sources[i];
                 hashes[i] = await HashFileAsync(source, cancellationToken).ConfigureAwait(false);
-                await foreach (var row in source.ReadAsync(input, cancellationToken).ConfigureAwait(false))
+                await foreach (var row in source.ReadAsync(input, deferJsonParsing: true, cancellationToken).ConfigureAwait(false))
                 {
                     batch.Add(row);
                     if (batch.Count >= batchSize)
@@ -173,6 +178,7 @@ public sealed class DatasetPreparer
 
     private static long ProcessBatch(
         List<SourceRow> batch,
+        InputSettings input,
         IReadOnlyList<IRecipeStep> steps,
         HashSplit splitter,
         PrepareOptions options,
@@ -180,10 +186,13 @@ public sealed class DatasetPreparer
         HashingFileWriter[] writers,
         HashingFileWriter? rejects)
     {
+        // JSON lines arrive unparsed so that parsing runs on the workers, not on the single reader.
+        var rows = new SourceRow[batch.Count];
+        For(rows.Length, options.Threads, i => rows[i] = batch[i].Parse(input));
         var alive = new DataRecord?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < rows.Length; i++)
         {
-            var row = batch[i];
+            var row = rows[i];
             if (row.Record is not null)
             {
                 alive[i] = row.Record;

@@ -58,4 +58,9 @@ public sealed record PreparedDataset(
     IReadOnlyList<SourceFileHash> Sources,
     string? RejectsPath,
     QualityReport Report,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    public string ReportJsonPath => Path.Combine(OutputDirectory, DatasetPreparer.ReportJsonFileName);
+
+    public string ReportMarkdownPath => Path.Combine(OutputDirectory, DatasetPreparer.ReportMarkdownFileName);
+}

@@ -30,34 +30,32 @@ public static partial class Gpt2PreTokenizer
             }
             var j = c == ' ' && i + 1 < span.Length && !char.IsWhiteSpace(span[i + 1]) ? i + 1 : i;
             var d = span[j];
+            i = j + 1;
             if (char.IsLetter(d))
             {
-                i = Run(span, j, char.IsLetter);
+                while (i < span.Length && char.IsLetter(span[i]))
+                    i++;
             }
             else if (char.IsNumber(d))
             {
-                i = Run(span, j, char.IsNumber);
+                while (i < span.Length && char.IsNumber(span[i]))
+                    i++;
             }
             else if (!char.IsWhiteSpace(d))
             {
-                i = Run(span, j, static x => !char.IsWhiteSpace(x) && !char.IsLetter(x) && !char.IsNumber(x));
+                while (i < span.Length && !char.IsWhiteSpace(span[i]) && !char.IsLetter(span[i]) && !char.IsNumber(span[i]))
+                    i++;
             }
             else
             {
                 // \s+(?!\S) keeps the last space of a run for the next word; a lone space before a word is \s+.
-                var end = Run(span, i, char.IsWhiteSpace);
-                i = end < span.Length && end - i > 1 ? end - 1 : end;
+                while (i < span.Length && char.IsWhiteSpace(span[i]))
+                    i++;
+                if (i < span.Length && i - j > 1)
+                    i--;
             }
         }
         return count;
-    }
-
-    private static int Run(ReadOnlySpan<char> span, int start, Func<char, bool> inClass)
-    {
-        var i = start + 1;
-        while (i < span.Length && inClass(span[i]))
-            i++;
-        return i;
     }
 
     private static int Contraction(ReadOnlySpan<char> rest)

@@ -83,4 +83,36 @@ public class ByteLevelBpeTrainerTests
         }
         Assert.Equal([0], tokenizer.EncodeToIds("<|endoftext|>"));
     }
+
+    [Fact]
+    public void CreateTokenizer_SeveralSpecialTokens_EachOneIdInTextAndNeverLearnedFrom()
+    {
+        string[] special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
+        var chats = Enumerable.Range(0, 50).Select(i => $"<|im_start|>user\nquestion {i}<|im_end|>\n<|im_start|>assistant\nanswer {i}<|im_end|><|endoftext|>");
+        var bpe = new ByteLevelBpeTrainer(new BpeTrainerOptions { VocabSize = 400, SpecialTokens = special }).Train(chats);
+        var tokenizer = bpe.CreateTokenizer();
+
+        Assert.Equal([0, 1, 2], special.Select(t => bpe.Vocab[t]));
+        Assert.DoesNotContain(bpe.Vocab.Keys, k => k.Contains("im_start", StringComparison.Ordinal) && k != "<|im_start|>");
+        var text = "<|im_start|>user\nhello<|im_end|>";
+        var ids = tokenizer.EncodeToIds(text);
+        Assert.Equal(1, ids[0]);
+        Assert.Equal(2, ids[^1]);
+        Assert.Equal(bpe.Encode(text), ids);
+        Assert.Equal(text, tokenizer.Decode(ids));
+    }
+
+    [Fact]
+    public void CreateTokenizer_UsedFromManyThreads_SameCountsAsSequential()
+    {
+        // DatasetPreparer counts tokens on several threads with one tokenizer instance.
+        var tokenizer = new ByteLevelBpeTrainer(new BpeTrainerOptions { VocabSize = 600 }).Train(Corpus()).CreateTokenizer();
+        var texts = Enumerable.Range(0, 4000).Select(i => MixedCorpus[i % MixedCorpus.Length] + " variant " + i).ToArray();
+        var sequential = texts.Select(t => tokenizer.CountTokens(t)).ToArray();
+        var parallel = new int[texts.Length];
+
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = tokenizer.CountTokens(texts[i]));
+
+        Assert.Equal(sequential, parallel);
+    }
 }

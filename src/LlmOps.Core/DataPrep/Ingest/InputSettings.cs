@@ -34,6 +34,15 @@ public readonly record struct SourceRow(DataRecord? Record, RecordOrigin Origin,
     public static SourceRow Valid(DataRecord record, long bytes) => new(record, record.Origin, null, bytes);
 
     public static SourceRow Invalid(RecordOrigin origin, string error, long bytes) => new(null, origin, error, bytes);
+
+    /// <summary>A JSON line not parsed yet: the preparer parses these on its workers, so reading scales with threads.</summary>
+    internal byte[]? UnparsedJson { get; init; }
+
+    internal static SourceRow Unparsed(byte[] line, RecordOrigin origin) => new(null, origin, null, line.Length + 1L) { UnparsedJson = line };
+
+    /// <summary>Parses an <see cref="Unparsed"/> row; other rows are returned as they are.</summary>
+    internal SourceRow Parse(InputSettings settings) =>
+        UnparsedJson is { } json ? JsonlSource.Parse(json, Origin, settings) : this;
 }
 
 /// <summary>The formats data preparation reads.</summary>

@@ -19,6 +19,18 @@ public static class JsonlSource
         }
     }
 
+    /// <summary>Like <see cref="ReadAsync"/>, but leaves each line unparsed (copied) for the caller to parse in parallel.</summary>
+    internal static async IAsyncEnumerable<SourceRow> ReadUnparsedAsync(Stream stream, string name, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reader = new Utf8LineReader(stream);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line.Span.Trim(" \t"u8).IsEmpty)
+                continue;
+            yield return SourceRow.Unparsed(line.ToArray(), new RecordOrigin(name, reader.LineNumber));
+        }
+    }
+
     internal static SourceRow Parse(ReadOnlySpan<byte> line, RecordOrigin origin, InputSettings settings)
     {
         var bytes = line.Length + 1L;
@@ -40,6 +52,11 @@ public static class JsonlSource
         }
         catch (JsonException ex)
         {
+            return SourceRow.Invalid(origin, $"bad JSON: {ex.Message}", bytes);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // GetString refuses strings that are not valid UTF-16 (an unpaired surrogate escape).
             return SourceRow.Invalid(origin, $"bad JSON: {ex.Message}", bytes);
         }
     }
@@ -70,10 +87,12 @@ public static class JsonlSource
             {
                 if (reader.TokenType == JsonTokenType.String)
                 {
+                    if (!JsonStringValue.TryRead(ref reader, out var value))
+                        return (null, $"bad JSON: unpaired surrogate escape in field '{(isA ? first : second)}'");
                     if (isA)
-                        a = reader.GetString();
+                        a = value;
                     else
-                        b = reader.GetString();
+                        b = value;
                 }
                 else if (isA)
                 {

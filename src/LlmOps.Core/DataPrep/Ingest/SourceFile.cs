@@ -56,13 +56,18 @@ public sealed record SourceFile(string Path, string Name, SourceFormat Format)
     }
 
     /// <summary>Streams this file's rows in order.</summary>
-    public async IAsyncEnumerable<SourceRow> ReadAsync(InputSettings settings, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SourceRow> ReadAsync(InputSettings settings, CancellationToken cancellationToken = default) =>
+        ReadAsync(settings, deferJsonParsing: false, cancellationToken);
+
+    /// <summary>Streams rows; with <paramref name="deferJsonParsing"/>, JSONL rows come unparsed (see <see cref="SourceRow.Parse"/>).</summary>
+    internal async IAsyncEnumerable<SourceRow> ReadAsync(InputSettings settings, bool deferJsonParsing, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
             var rows = Format switch
             {
+                SourceFormat.Jsonl when deferJsonParsing => JsonlSource.ReadUnparsedAsync(stream, Name, cancellationToken),
                 SourceFormat.Jsonl => JsonlSource.ReadAsync(stream, Name, settings, cancellationToken),
                 SourceFormat.Csv => CsvSource.ReadAsync(stream, Name, settings, cancellationToken),
                 SourceFormat.Parquet => ParquetSource.ReadAsync(stream, Name, settings, cancellationToken),

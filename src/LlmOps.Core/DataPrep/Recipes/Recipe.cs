@@ -213,6 +213,10 @@ public sealed class Recipe
                 settings = pair.Value;
                 line = RecipeSection.Line(pair.Key, line);
                 break;
+            case YamlMappingNode mapping when mapping.Children.Count > 1 && mapping.Children.First().Key is YamlScalarNode { Value: { } first } && StepParsers.ContainsKey(first):
+                // "- dedupe_near:\n  threshold: 0.8" (settings not indented under the step) parses as sibling keys.
+                var stray = mapping.Children.Skip(1).First().Key;
+                throw new RecipeException($"setting '{(stray as YamlScalarNode)?.Value}' is not under step '{first}': indent it below the step name", RecipeSection.Line(stray, line));
             default:
                 throw new RecipeException("a step is a name, or a name with a mapping of settings (- dedupe_near: { threshold: 0.8 })", line);
         }

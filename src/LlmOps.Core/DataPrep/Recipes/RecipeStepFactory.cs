@@ -46,7 +46,14 @@ public static class RecipeStepFactory
                 throw new DataPrepException($"decontaminate: eval file not found: {file}");
             var bytes = File.ReadAllBytes(path);
             hashes.Add(new SourceFileHash(file.Replace('\\', '/'), bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))));
-            texts.AddRange(EvalTexts(path, bytes));
+            try
+            {
+                texts.AddRange(EvalTexts(path, bytes));
+            }
+            catch (JsonException ex)
+            {
+                throw new DataPrepException($"decontaminate: eval file {file} line {(ex.LineNumber ?? 0) + 1}: bad JSON: {ex.Message}", ex);
+            }
         }
         return new Decontamination.Decontamination(settings.Options, texts);
     }
@@ -55,14 +62,23 @@ public static class RecipeStepFactory
     internal static IEnumerable<string> EvalTexts(string path, byte[] bytes)
     {
         var text = System.Text.Encoding.UTF8.GetString(bytes);
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var lines = text.Split('\n', StringSplitOptions.TrimEntries);
         if (SourceFile.DetectFormat(path) != SourceFormat.Jsonl)
-            return lines;
+            return lines.Where(l => l.Length > 0);
         var result = new List<string>();
-        foreach (var line in lines)
+        for (var i = 0; i < lines.Length; i++)
         {
-            using var doc = JsonDocument.Parse(line);
-            Collect(doc.RootElement, result);
+            if (lines[i].Length == 0)
+                continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(lines[i]);
+                Collect(doc.RootElement, result);
+            }
+            catch (JsonException ex)
+            {
+                throw new JsonException(ex.Message, null, i, ex.BytePositionInLine, ex);
+            }
         }
         return result;
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -23,6 +24,7 @@ public sealed class HashSplit
     public static readonly IReadOnlyList<string> Names = ["train", "validation", "test"];
 
     private readonly SplitOptions _options;
+    private readonly byte[] _saltPrefix;
 
     public HashSplit(SplitOptions options)
     {
@@ -30,6 +32,7 @@ public sealed class HashSplit
         if (options.Train < 0 || options.Validation < 0 || options.Test < 0 || Math.Abs(options.Train + options.Validation + options.Test - 1) > 1e-9)
             throw new ArgumentException("split fractions must be non-negative and add up to 1", nameof(options));
         _options = options;
+        _saltPrefix = Encoding.UTF8.GetBytes(options.Salt + "\0");
     }
 
     /// <summary>0 = train, 1 = validation, 2 = test.</summary>
@@ -46,9 +49,20 @@ public sealed class HashSplit
     public double UnitInterval(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var bytes = Encoding.UTF8.GetBytes(string.Concat(_options.Salt, "\0", text));
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(bytes, hash);
-        return (BinaryPrimitives.ReadUInt64BigEndian(hash) >> 11) * (1.0 / (1UL << 53));
+        // The bytes hashed are UTF-8(salt) + 0x00 + UTF-8(text), built in a pooled buffer.
+        var prefix = _saltPrefix;
+        var buffer = ArrayPool<byte>.Shared.Rent(prefix.Length + Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            prefix.CopyTo(buffer, 0);
+            var length = prefix.Length + Encoding.UTF8.GetBytes(text, buffer.AsSpan(prefix.Length));
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            return (BinaryPrimitives.ReadUInt64BigEndian(hash) >> 11) * (1.0 / (1UL << 53));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

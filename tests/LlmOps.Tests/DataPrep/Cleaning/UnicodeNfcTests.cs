@@ -40,3 +40,24 @@ public class UnicodeNfcTests
         Assert.Same(text, UnicodeNfc.Normalize(text));
     }
 }
+
+public class UnicodeNfcGeneratedCaseTests
+{
+    [Fact]
+    public void Normalize_400RandomStringsFromPython_AllMatch()
+    {
+        // nfc-cases.json: random mixes of letters, combining marks, Hangul jamo and syllables, singletons and
+        // supplementary-plane composites, with Python's unicodedata.normalize('NFC', s) as the expected value.
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "DataPrep", "Cleaning", "nfc-cases.json")));
+        Assert.Equal(UnicodeNfc.UnicodeVersion, doc.RootElement.GetProperty("unicode").GetString());
+        var failures = new List<string>();
+        foreach (var pair in doc.RootElement.GetProperty("cases").EnumerateArray())
+        {
+            var input = pair[0].GetString()!;
+            var expected = pair[1].GetString()!;
+            if (UnicodeNfc.Normalize(input) != expected)
+                failures.Add(string.Join(' ', input.Select(c => ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture))));
+        }
+        Assert.Empty(failures);
+    }
+}

@@ -31,3 +31,20 @@ public class DecontaminationTests
         Assert.Equal("contaminated", step.Apply(DataRecord.FromText("so: the capital city of France is?")).DropReason);
     }
 }
+
+public class DecontaminationEvalFileTests
+{
+    [Fact]
+    public async Task PrepareAsync_BadEvalFile_DataPrepErrorNamesFileAndLine()
+    {
+        using var folder = new LlmOps.Tests.DataPrep.TempFolder();
+        folder.File("evals/qa.jsonl", "{\"q\":\"fine\"}\n\n{broken\n");
+        var input = folder.File("in.jsonl", "{\"text\":\"x\"}\n");
+        var recipe = LlmOps.DataPrep.Recipes.Recipe.Parse("steps:\n  - decontaminate: { eval_files: [evals/qa.jsonl] }\n");
+
+        var ex = await Assert.ThrowsAsync<DataPrepException>(() =>
+            new DatasetPreparer().PrepareAsync([input], recipe, folder.Sub("out"), new PrepareOptions { RecipeDirectory = folder.Path }));
+
+        Assert.Contains("evals/qa.jsonl line 3", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -142,3 +142,78 @@ public class SourceTests
         Assert.Equal([SourceFormat.Text, SourceFormat.Jsonl, SourceFormat.Csv], files.Select(f => f.Format));
     }
 }
+
+public class JsonlEscapeTests
+{
+    [Theory]
+    [InlineData("plain ascii")]
+    [InlineData("caf\u00e9 na\u00efve \u6771\u4eac")]
+    [InlineData("emoji \ud83d\ude00 and tab\t newline\n quote\" backslash\\ slash/ bell\u0007")]
+    [InlineData("")]
+    public async Task Jsonl_EscapedAndRawStrings_DecodeLikeSystemTextJson(string text)
+    {
+        var escaped = System.Text.Json.JsonSerializer.Serialize(new { text }); // ASCII-only: every non-ASCII char as \uXXXX
+        var raw = System.Text.Json.JsonSerializer.Serialize(new { text }, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var lowercase = escaped.Replace("\\u00E9", "\\u00e9", StringComparison.Ordinal);
+        foreach (var line in new[] { escaped, raw, lowercase })
+        {
+            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+            await foreach (var row in JsonlSource.ReadAsync(stream, "e.jsonl", new InputSettings()))
+                Assert.Equal(text, row.Record!.Text);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"text\":\"lone high \\ud83d here\"}")]
+    [InlineData("{\"text\":\"lone low \\ude00 here\"}")]
+    [InlineData("{\"text\":\"high at end \\ud83d\"}")]
+    [InlineData("{\"text\":\"high then escape \\ud83d\\n\"}")]
+    public async Task Jsonl_UnpairedSurrogateEscape_InvalidRow(string line)
+    {
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        var rows = new List<SourceRow>();
+        await foreach (var row in JsonlSource.ReadAsync(stream, "s.jsonl", new InputSettings()))
+            rows.Add(row);
+        Assert.Single(rows);
+        Assert.StartsWith("bad JSON", rows[0].Error, StringComparison.Ordinal);
+    }
+}
+
+public class ParquetChatTests
+{
+    private sealed class ChatRow
+    {
+        public List<Message> Messages { get; set; } = [];
+    }
+
+    private sealed class Message
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        public string Role { get; set; } = "";
+
+        [System.Text.Json.Serialization.JsonPropertyName("content")]
+        public string Content { get; set; } = "";
+    }
+
+    [Fact]
+    public async Task Parquet_NestedMessages_ReadAsChatWithBadRowsReported()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Sub("chat.parquet");
+        var rows = new List<ChatRow>
+        {
+            new() { Messages = [new() { Role = "user", Content = "hi" }, new() { Role = "assistant", Content = "hello" }] },
+            new() { Messages = [new() { Role = "robot", Content = "beep" }] },
+        };
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(rows, path);
+
+        var read = new List<SourceRow>();
+        await foreach (var row in new SourceFile(path, "chat.parquet", SourceFormat.Parquet).ReadAsync(new InputSettings { Shape = RecordShape.Chat, MessagesField = "Messages" }))
+            read.Add(row);
+
+        Assert.Equal(2, read.Count);
+        Assert.Equal([("user", "hi"), ("assistant", "hello")], read[0].Record!.Messages.Select(m => (m.Role, m.Content)));
+        Assert.Equal(new RecordOrigin("chat.parquet", 2), read[1].Origin);
+        Assert.Contains("unknown role 'robot'", read[1].Error, StringComparison.Ordinal);
+    }
+}

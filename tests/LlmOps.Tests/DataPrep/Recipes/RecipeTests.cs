@@ -91,3 +91,14 @@ public class RecipeTests
         Assert.NotEqual(a.CanonicalJson, c.CanonicalJson);
     }
 }
+
+public class RecipeIndentationTests
+{
+    [Fact]
+    public void Parse_SettingNotIndentedUnderStep_ErrorPointsAtIt()
+    {
+        var ex = Assert.Throws<RecipeException>(() => Recipe.Parse("steps:\n  - dedupe_near:\n    threshold: 0.8\n"));
+        Assert.Equal(3, ex.Line);
+        Assert.Contains("'threshold' is not under step 'dedupe_near'", ex.Message, StringComparison.Ordinal);
+    }
+}
