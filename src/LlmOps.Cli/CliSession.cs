@@ -19,8 +19,9 @@ public sealed class CliSession : IAsyncDisposable
     readonly LlmOpsClient? client;
 
     CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
-        IAsyncDisposable? owned, LlmOpsClient? client, string location)
+        Func<string, CancellationToken, Task<Stream>> download, IAsyncDisposable? owned, LlmOpsClient? client, string location)
     {
+        Download = download;
         Models = models;
         Datasets = datasets;
         Runs = runs;
@@ -41,6 +42,9 @@ public sealed class CliSession : IAsyncDisposable
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
 
+    /// <summary>Opens a blob of the artifact store (local folder or server) by SHA-256.</summary>
+    public Func<string, CancellationToken, Task<Stream>> Download { get; }
+
     /// <summary>The data directory or server URL, for messages.</summary>
     public string Location { get; }
 
@@ -56,7 +60,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote.UploadAsync, remote.DownloadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -73,7 +77,7 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root);
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, (sha256, _) => Task.FromResult(artifacts.OpenRead(sha256)), store, null, new DataDirectory(storage.DataDir).Root);
         }
         catch
         {
