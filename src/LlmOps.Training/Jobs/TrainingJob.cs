@@ -50,6 +50,7 @@ public sealed class TrainingJob(TrainingServices services)
             throw new InvalidInputException("--resume", $"there is no checkpoint to resume in {checkpoints}.");
         if (!resume && resumeFrom is not null)
             throw new InvalidInputException("--resume", $"{checkpoints} holds checkpoints of an earlier run: pass --resume to continue it, or delete the folder to start again.");
+        Directory.CreateDirectory(outputDir);
         onProgress?.Invoke(new TrainingJobProgress("loading", 0, 0));
 
         var datasets = new List<DatasetVersion>();
