@@ -4,6 +4,7 @@ using LLama.Common;
 using LLama.Native;
 using LlmOps.Datasets;
 using LlmOps.Identity;
+using LlmOps.IntegrationTests.Server;
 using LlmOps.Registry;
 using LlmOps.Runs;
 using LlmOps.Storage;
@@ -282,5 +283,70 @@ public sealed class TrainCliTests : IDisposable
             Assert.Equal(from + 1, loss[0].Step);
             return 0;
         });
+    }
+}
+
+/// <summary><c>tokenizer train</c> and <c>train</c> against a server: registry, dataset, run and artifact calls go over HTTP, the training runs in the CLI.</summary>
+public sealed class TrainServerCliTests(ServerUnderTest server) : IClassFixture<ServerUnderTest>, IDisposable
+{
+    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-train-server", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(work, recursive: true); }
+        catch (IOException) { /* best effort */ }
+    }
+
+    string Write(string name, string content)
+    {
+        var path = Path.Combine(work, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    Task<CliProcess.Result> Llmops(params string[] args) =>
+        CliProcess.RunAsync([.. args, "--server", server.BaseAddress.ToString(), "--api-key", server.Keys[Role.Developer], "--json"]);
+
+    static JsonElement Json(CliProcess.Result result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Train_ThroughServer_RegistersVersionOnTheServer()
+    {
+        var corpus = string.Concat(Enumerable.Range(0, 200).Select(i => JsonSerializer.Serialize(new { text = $"the cat {i % 7} sees the dog {i % 5} by the river." }) + "\n"));
+        var prepared = Json(await Llmops("data", "prepare", "-r", Write("recipe.yaml", "steps:\n  - normalize\nsplit: { train: 0.9, validation: 0.1, test: 0.0 }\n"),
+            "-i", Write("in/corpus.jsonl", corpus), "-n", "server-corpus", "--threads", "1"));
+        var datasetId = prepared.GetProperty("version").GetProperty("id").GetString()!;
+        var tokenizer = Json(await Llmops("tokenizer", "train", "--dataset", datasetId, "--vocab-size", "300", "--name", "server-bpe"));
+
+        var config = Write("train.yaml", $"""
+            datasets:
+              - path: {datasetId}
+                type: completion
+            tokenizer: {tokenizer.GetProperty("runId").GetString()}
+            model_config:
+              hidden_size: 32
+              num_hidden_layers: 1
+              num_attention_heads: 2
+              intermediate_size: 64
+              max_position_embeddings: 32
+            sequence_len: 16
+            micro_batch_size: 4
+            max_steps: 3
+            register_as: server-lm
+            """);
+        var trained = Json(await Llmops("train", "--config", config));
+
+        var runId = trained.GetProperty("runId").GetString()!;
+        var shown = Json(await Llmops("models", "show", "server-lm/1")).GetProperty("version");
+        Assert.Equal(runId, shown.GetProperty("lineage").GetProperty("runId").GetString());
+        Assert.Equal(datasetId, shown.GetProperty("lineage").GetProperty("datasetVersion").GetString());
+        var run = Json(await Llmops("runs", "show", runId));
+        Assert.Equal("Finished", run.GetProperty("run").GetProperty("status").GetString());
+        Assert.Contains(run.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("name").GetString() == "model.gguf");
     }
 }
