@@ -23,7 +23,7 @@ public sealed record TrainingJobResult(string RunId, ModelVersion Version, Train
 /// One training run from a <see cref="TrainingConfig"/>: resolves the dataset versions and the base model (a registered
 /// GGUF version, or none to pretrain with a stored tokenizer), tokenizes with completion-only loss for prompt/completion
 /// and chat data, tracks a run (parameters = the config, metrics every logging_steps, validation every eval_steps),
-/// checkpoints every save_steps into output_dir (resumable), exports GGUF (LoRA merged) into the artifact store and
+/// checkpoints every save_steps into output_dir (resumable until the version is registered), exports GGUF (LoRA merged) into the artifact store and
 /// registers a model version with lineage, metrics and a model card. The run ends Finished, Failed, or Killed when cancelled.
 /// </summary>
 public sealed class TrainingJob(TrainingServices services)
@@ -170,6 +170,10 @@ public sealed class TrainingJob(TrainingServices services)
                     Tags: versionTags,
                     ModelCard: card), cancellationToken).ConfigureAwait(false);
                 await services.Runs.EndRunAsync(run.Id, RunStatus.Finished, cancellationToken).ConfigureAwait(false);
+                // Checkpoints exist to finish an unfinished run; once the version is registered, training further starts from it
+                // (base_model), and the same config can run again without --resume.
+                if (Directory.Exists(checkpoints))
+                    Directory.Delete(checkpoints, recursive: true);
                 return new TrainingJobResult(run.Id, version, result, resumedFromStep, train.WindowCount, validation?.WindowCount ?? 0);
             }
             catch (Exception ex)

@@ -147,6 +147,8 @@ public sealed class TrainCliTests : IDisposable
         var pretrain = Json(await Llmops("train", "--config", PretrainConfig(corpusId, "tiny-lm", maxSteps: 20, saveSteps: 10), "--json"));
         Assert.Equal("tiny-lm/1", pretrain.GetProperty("model").GetString());
         var pretrainRun = pretrain.GetProperty("runId").GetString()!;
+        Assert.True(File.Exists(Path.Combine(work, "outputs", "tiny-lm", "model.gguf")));
+        Assert.False(Directory.Exists(Path.Combine(work, "outputs", "tiny-lm", "checkpoints")), "checkpoints are dropped once the version is registered");
 
         var sftId = await PrepareAsync("qa", QuestionsAndAnswers(), "input: { shape: prompt_completion }\n" + Recipe);
         var lora = Write("lora.yaml", $"""
