@@ -217,8 +217,19 @@ public sealed class TrainCliTests : IDisposable
         Assert.Contains("max_steps (line 4)", wrongType.Stderr, StringComparison.Ordinal);
     }
 
+    static string Conversations() =>
+        string.Concat(Animals.SelectMany(a => Places.Select(p => JsonSerializer.Serialize(new
+        {
+            messages = new[]
+            {
+                new { role = "system", content = "Answer in one sentence." },
+                new { role = "user", content = $"Where is the {a}?" },
+                new { role = "assistant", content = $"The {a} is {p}." },
+            },
+        }) + "\n")));
+
     [Fact]
-    public async Task Train_DatasetShapeDoesNotFitType_Exit2NamingTheTypeLine()
+    public async Task Train_ChatTemplateOnChatData_Registers_AndShapeMismatchOrLongSequence_Exit2NamingTheLine()
     {
         var corpusId = await PrepareAsync("corpus", Corpus(60), Recipe);
         await TokenizerAsync(corpusId);
@@ -231,6 +242,12 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("datasets[0].type (line 4)", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("type: input_output", result.Stderr, StringComparison.Ordinal);
+
+        var chatId = await PrepareAsync("chat", Conversations(), "input: { shape: chat }\n" + Recipe);
+        var chat = Write("chat.yaml", $"base_model: tiny-lm/1\ndatasets:\n  - path: {chatId}\n    type: chat_template\nadapter: lora\nsequence_len: 32\nmicro_batch_size: 4\nmax_steps: 3\nregister_as: tiny-chat\n");
+        var chatVersion = Json(await Llmops("train", "--config", chat, "--json")).GetProperty("version");
+        Assert.Equal("tiny-lm", chatVersion.GetProperty("lineage").GetProperty("baseModel").GetString());
+        Assert.Contains("assistant tokens only", chatVersion.GetProperty("modelCard").GetString(), StringComparison.Ordinal);
 
         var tooLong = Write("long.yaml", $"base_model: tiny-lm/1\ndatasets:\n  - path: {sftId}\n    type: input_output\nsequence_len: 100\nregister_as: y\n");
         var beyond = await Llmops("train", "--config", tooLong);
