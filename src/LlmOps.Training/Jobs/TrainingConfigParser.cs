@@ -40,6 +40,11 @@ public static class TrainingConfigParser
         {
             throw new TrainingConfigException("yaml", ex.Start.Line, $"invalid YAML: {ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's parser throws this (without a position) on some unterminated flow collections.
+            throw new TrainingConfigException("yaml", 0, $"invalid YAML: {ex.Message}");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new TrainingConfigException("config", 1, "a training config is a YAML mapping of keys (base_model, datasets, sequence_len, ...).");
 
@@ -57,7 +62,7 @@ public static class TrainingConfigParser
                 case "base_model": config.BaseModel = Text(key, value); break;
                 case "datasets": ReadDatasets(config, value); break;
                 case "adapter":
-                    var adapter = Text(key, value);
+                    var adapter = Text(key, value, allowEmpty: true);
                     if (adapter.Length > 0 && adapter != "lora")
                         throw new TrainingConfigException(key, line, $"'{adapter}' is not supported; the only adapter is 'lora' (omit the key for full training).");
                     config.Adapter = adapter.Length == 0 ? null : adapter;
@@ -258,7 +263,13 @@ public static class TrainingConfigParser
             ? text
             : throw new TrainingConfigException(key, node.Start.Line, $"expected {expected}, got a {(node is YamlSequenceNode ? "list" : "mapping")}.");
 
-    private static string Text(string key, YamlNode node) => Scalar(key, node, "a string");
+    private static string Text(string key, YamlNode node, bool allowEmpty = false)
+    {
+        var text = Scalar(key, node, "a string");
+        return text.Length > 0 || allowEmpty
+            ? text
+            : throw new TrainingConfigException(key, node.Start.Line, "is empty; give a value or omit the key.");
+    }
 
     private static int Int(string key, YamlNode node, int min)
     {

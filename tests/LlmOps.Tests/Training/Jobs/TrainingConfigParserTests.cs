@@ -116,6 +116,33 @@ public sealed class TrainingConfigParserTests
     }
 
     [Fact]
+    public void Parse_KeyGivenTwice_NamesTheSecondLine()
+    {
+        var ex = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse(Lora + "\nseed: 8\n"));
+
+        Assert.Equal(24, ex.Line);
+        Assert.Contains("seed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_EmptyBaseModel_IsAnErrorNotAReference()
+    {
+        var ex = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse(Lora.Replace("base_model: tiny-lm/1", "base_model:", StringComparison.Ordinal)));
+
+        Assert.Equal(("base_model", 1L), (ex.Key, ex.Line));
+    }
+
+    [Fact]
+    public void Parse_NotYaml_IsAConfigError()
+    {
+        var unclosed = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse("datasets:\n  - path: [unclosed\nseed: 1\n"));
+        var badIndent = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse("seed: 1\n  lora_r: 2\n"));
+
+        Assert.Equal("yaml", unclosed.Key);
+        Assert.Equal(("yaml", 2L), (badIndent.Key, badIndent.Line));
+    }
+
+    [Fact]
     public void Parse_ChatDataWithoutBaseModel_IsAModeMismatchAtTheTypeLine()
     {
         var ex = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse(Pretrain.Replace("type: completion", "type: chat_template", StringComparison.Ordinal)));
