@@ -26,11 +26,13 @@ public sealed class CliSession : IAsyncDisposable
     readonly Actor? localActor;
     WebApplication? workers;
 
-    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IWebhooks webhooks, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
+    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IWebhooks webhooks,
+        Func<Stream, CancellationToken, Task<BlobInfo>> upload, Func<string, CancellationToken, Task<Stream>> download,
         IAsyncDisposable? owned, LlmOpsClient? client, string location, StorageOptions? storage = null, Actor? localActor = null)
     {
         this.storage = storage;
         this.localActor = localActor;
+        Download = download;
         Models = models;
         Datasets = datasets;
         Runs = runs;
@@ -52,6 +54,9 @@ public sealed class CliSession : IAsyncDisposable
 
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
+
+    /// <summary>Opens a blob of the artifact store (local folder or server) by SHA-256.</summary>
+    public Func<string, CancellationToken, Task<Stream>> Download { get; }
 
     /// <summary>True when commands work on a data directory (so pipeline steps run in this process).</summary>
     public bool IsLocal => client is null;
@@ -93,7 +98,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote, remote.UploadAsync, remote.DownloadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -110,7 +115,8 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), artifacts.PutAsync,
+                (sha256, _) => Task.FromResult(artifacts.OpenRead(sha256)), store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
         }
         catch
         {

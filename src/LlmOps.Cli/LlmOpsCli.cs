@@ -15,6 +15,8 @@ public static class LlmOpsCli
         root.Subcommands.Add(UpCommand.Build());
         root.Subcommands.Add(WorkerCommand.Build());
         root.Subcommands.Add(DataCommands.Build());
+        root.Subcommands.Add(TokenizerCommands.Build());
+        root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ModelsCommands.Build());
         root.Subcommands.Add(RunsCommands.Build());
         root.Subcommands.Add(PipelineCommands.Build());
@@ -35,7 +37,8 @@ public static class LlmOpsCli
             Console.Error.WriteLine("Run 'llmops --help' (or the command with --help) for usage.");
             return ExitCodes.InputError;
         }
-        return await parse.InvokeAsync(cancellationToken: cancellationToken);
+        // Ctrl-C cancels the command's token; training then stops at the next step boundary after a checkpoint, which can take longer than the default 2 s.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(2) }, cancellationToken);
     }
 
     /// <summary>Runs a command body with a session, mapping failures to messages and exit codes (no stack traces).</summary>

@@ -160,6 +160,14 @@ public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker
         return (await response.Content.ReadFromJsonAsync<BlobInfo>(LlmOpsJson.Options, cancellationToken))!;
     }
 
+    /// <summary>Streams a blob from the server's artifact store; the caller disposes the stream.</summary>
+    public async Task<Stream> DownloadAsync(string sha256, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/artifacts/{Esc(sha256)}");
+        var response = await SendRawAsync(request, cancellationToken);
+        return await response.Content.ReadAsStreamAsync(cancellationToken);
+    }
+
     async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -83,9 +83,19 @@ public sealed class CausalLmTrainer
         string? lastCheckpoint = null;
         long tokens = 0;
         var started = timeProvider.GetTimestamp();
+        var savedStep = Step;
         while (Step < options.MaxSteps)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped at a step boundary: keep the work done since the last checkpoint, so --resume loses nothing.
+                if (options.SaveSteps > 0 && Step > savedStep)
+                {
+                    await SaveCheckpointAsync(Path.Combine(options.OutputDirectory!, TrainingCheckpoint.FileName(Step)), windowsConsumed, lastLoss, CancellationToken.None).ConfigureAwait(false);
+                    PruneCheckpoints();
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             var stepStarted = timeProvider.GetTimestamp();
             var learningRate = schedule.LearningRateAt(Step);
             var (loss, gradNorm) = RunStep(train, windowsConsumed, learningRate);
@@ -112,6 +122,7 @@ public sealed class CausalLmTrainer
                 checkpoint = lastCheckpoint = Path.Combine(options.OutputDirectory!, TrainingCheckpoint.FileName(Step));
                 await SaveCheckpointAsync(checkpoint, windowsConsumed, lastLoss, cancellationToken).ConfigureAwait(false);
                 PruneCheckpoints();
+                savedStep = Step;
             }
 
             onMetrics?.Invoke(new TrainingMetrics(

@@ -99,8 +99,10 @@ public sealed class CausalLmTrainerTests(ITestOutputHelper output) : IDisposable
                 trainer.TrainAsync(Train(), Validation(), onMetrics: m => { if (m.Step == 7) cts.Cancel(); }, cancellationToken: cts.Token));
             Assert.Equal(7, trainer.Step);
         }
+        // Stopping writes a checkpoint of the last finished step (7), after the periodic one (5).
         var latest = TrainingCheckpoint.Latest(directory);
-        Assert.EndsWith(TrainingCheckpoint.FileName(5), latest, StringComparison.Ordinal);
+        Assert.EndsWith(TrainingCheckpoint.FileName(7), latest, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(directory, TrainingCheckpoint.FileName(5))));
 
         // A different initial seed proves the weights come from the checkpoint.
         using var resumedModel = LlamaForCausalLM.Create(TinyModels.Config(), seed: 99);
@@ -109,7 +111,7 @@ public sealed class CausalLmTrainerTests(ITestOutputHelper output) : IDisposable
         var resumed = await resumedTrainer.TrainAsync(Train(), Validation(), resumeFrom: latest, onMetrics: m => steps.Add(m.Step));
 
         output.WriteLine($"uninterrupted {uninterrupted:F6}, resumed {resumed.FinalLoss:F6}");
-        Assert.Equal(Enumerable.Range(6, 7), steps);
+        Assert.Equal(Enumerable.Range(8, 5), steps);
         Assert.Equal(uninterrupted, resumed.FinalLoss, 1e-4);
     }
 

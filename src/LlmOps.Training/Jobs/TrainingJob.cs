@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Threading.Channels;
+using LlmOps.Datasets;
+using LlmOps.Registry;
+using LlmOps.Runs;
+using LlmOps.Tokenizers;
+using LlmOps.Training.Checkpointing;
+using LlmOps.Training.Gguf;
+using LlmOps.Training.Lora;
+using LlmOps.Training.Modeling;
+using LlmOps.Training.Runtime;
+using LlmOps.Training.Trainers;
+
+namespace LlmOps.Training.Jobs;
+
+/// <summary>Where a job is, for progress bars: its phase (loading, tokenizing, training, exporting, registering) and the last step's numbers.</summary>
+public sealed record TrainingJobProgress(string Phase, int Step, int MaxSteps, double? Loss = null, double? ValidationLoss = null, double TokensPerSecond = 0);
+
+/// <summary>What a finished job produced.</summary>
+public sealed record TrainingJobResult(string RunId, ModelVersion Version, TrainingResult Training, int? ResumedFromStep, long TrainWindows, long ValidationWindows);
+
+/// <summary>
+/// One training run from a <see cref="TrainingConfig"/>: resolves the dataset versions and the base model (a registered
+/// GGUF version, or none to pretrain with a stored tokenizer), tokenizes with completion-only loss for prompt/completion
+/// and chat data, tracks a run (parameters = the config, metrics every logging_steps, validation every eval_steps),
+/// checkpoints every save_steps into output_dir (resumable until the version is registered), exports GGUF (LoRA merged) into the artifact store and
+/// registers a model version with lineage, metrics and a model card. The run ends Finished, Failed, or Killed when cancelled.
+/// </summary>
+public sealed class TrainingJob(TrainingServices services)
+{
+    /// <summary>The experiment that holds training runs.</summary>
+    public const string Experiment = "training";
+
+    /// <summary>The name of the exported file in the model version.</summary>
+    public const string ModelFileName = "model.gguf";
+
+    /// <summary>Runs the job. With <paramref name="resume"/>, continues from the newest checkpoint in output_dir (in a new run tagged with the step it resumed from).</summary>
+    public async Task<TrainingJobResult> RunAsync(
+        TrainingConfig config,
+        bool resume = false,
+        Action<TrainingJobProgress>? onProgress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        TorchRuntime.EnsureLoaded();
+        var outputDir = config.OutputDir ?? Path.Combine(Path.GetTempPath(), "llmops-train", config.RegisterAs);
+        var checkpoints = Path.Combine(outputDir, "checkpoints");
+        var resumeFrom = TrainingCheckpoint.Latest(checkpoints);
+        if (resume && resumeFrom is null)
+            throw new InvalidInputException("--resume", $"there is no checkpoint to resume in {checkpoints}.");
+        if (!resume && resumeFrom is not null)
+            throw new InvalidInputException("--resume", $"{checkpoints} holds checkpoints of an earlier run: pass --resume to continue it, or delete the folder to start again.");
+        Directory.CreateDirectory(outputDir);
+        onProgress?.Invoke(new TrainingJobProgress("loading", 0, 0));
+
+        var datasets = new List<DatasetVersion>();
+        for (var i = 0; i < config.Datasets.Count; i++)
+        {
+            var key = $"datasets[{i}].path";
+            try
+            {
+                datasets.Add(await services.Datasets.GetAsync(config.Datasets[i].Path, cancellationToken).ConfigureAwait(false));
+            }
+            catch (LlmOpsException ex) when (ex is NotFoundException or InvalidInputException)
+            {
+                throw new TrainingConfigException(key, config.LineOf(key), ex.Message);
+            }
+        }
+
+        var start = await LoadStartingPointAsync(config, outputDir, cancellationToken).ConfigureAwait(false);
+        var model = start.Model;
+        try
+        {
+            onProgress?.Invoke(new TrainingJobProgress("tokenizing", 0, 0));
+            var builder = new ExampleBuilder(start.Bpe.CreateTokenizer(), start.Tokenizer.EosTokenId);
+            var train = await BuildAsync(config, datasets, "train", builder, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidInputException("datasets", "the train splits hold no token to learn.");
+            var validation = await BuildAsync(config, datasets, "validation", builder, cancellationToken).ConfigureAwait(false);
+
+            IReadOnlyList<string> adapted = [];
+            if (config.Mode == TrainingMode.Lora)
+            {
+                try
+                {
+                    adapted = LoraAdapter.Apply(model, new LoraOptions
+                    {
+                        Rank = config.LoraR,
+                        Alpha = config.LoraAlpha,
+                        Dropout = config.LoraDropout,
+                        TargetModules = config.LoraTargetModules,
+                        Seed = config.Seed,
+                    });
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new TrainingConfigException("lora_target_modules", config.LineOf("lora_target_modules"), ex.Message);
+                }
+            }
+            var (trainable, total) = LoraAdapter.CountParameters(model);
+            var windowsPerStep = config.MicroBatchSize * config.GradientAccumulationSteps;
+            var maxSteps = config.MaxSteps ?? Math.Max(1, (int)Math.Ceiling(train.WindowCount * config.NumEpochs / windowsPerStep));
+            var options = new TrainerOptions
+            {
+                SequenceLength = config.SequenceLen,
+                MicroBatchSize = config.MicroBatchSize,
+                GradientAccumulationSteps = config.GradientAccumulationSteps,
+                MaxSteps = maxSteps,
+                LearningRate = config.LearningRate,
+                WarmupSteps = Math.Min(config.WarmupSteps, maxSteps),
+                WeightDecay = config.WeightDecay,
+                MaxGradNorm = config.MaxGradNorm,
+                Seed = config.Seed,
+                EvalSteps = config.EvalSteps,
+                SaveSteps = config.SaveSteps,
+                SaveTotalLimit = config.SaveTotalLimit,
+                OutputDirectory = checkpoints,
+            };
+            int? resumedFromStep = resumeFrom is null ? null : StepOf(resumeFrom);
+
+            var parameters = new Dictionary<string, string>(config.Parameters, StringComparer.Ordinal)
+            {
+                ["mode"] = config.Mode.ToString().ToLowerInvariant(),
+                ["max_steps"] = maxSteps.ToString(CultureInfo.InvariantCulture),
+                ["dataset_versions"] = string.Join(",", datasets.Select(d => d.Id)),
+                ["trainable_parameters"] = trainable.ToString(CultureInfo.InvariantCulture),
+                ["total_parameters"] = total.ToString(CultureInfo.InvariantCulture),
+                ["train_windows"] = train.WindowCount.ToString(CultureInfo.InvariantCulture),
+                ["vocab_size"] = model.Config.VocabSize.ToString(CultureInfo.InvariantCulture),
+            };
+            if (start.Base is { } baseVersion)
+                parameters["base_model_version"] = baseVersion.Reference;
+            if (start.TokenizerRunId is { } tokenizerRun)
+                parameters["tokenizer_run"] = tokenizerRun;
+            var tags = new Dictionary<string, string>(StringComparer.Ordinal) { ["kind"] = "training" };
+            if (resumedFromStep is { } resumedStep)
+                tags["resumed_from_step"] = resumedStep.ToString(CultureInfo.InvariantCulture);
+            var run = await services.Runs.StartRunAsync(new StartRun(Experiment, config.RegisterAs, Params: parameters, Tags: tags), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await TrainAsync(model, options, config, train, validation, resumeFrom, run.Id, onProgress, cancellationToken).ConfigureAwait(false);
+
+                onProgress?.Invoke(new TrainingJobProgress("exporting", result.Steps, maxSteps, result.FinalLoss, result.ValidationLoss, result.TokensPerSecond));
+                var ggufPath = Path.Combine(outputDir, ModelFileName);
+                await GgufModelExporter.ExportAsync(model, start.Tokenizer, ggufPath,
+                    new GgufExportOptions { FileType = config.ExportDtype, ModelName = config.RegisterAs }, cancellationToken).ConfigureAwait(false);
+                var file = await services.UploadFileAsync(ggufPath, ModelFileName, cancellationToken).ConfigureAwait(false);
+                await services.Runs.LogArtifactAsync(run.Id, ModelFileName, file.Sha256, cancellationToken).ConfigureAwait(false);
+
+                onProgress?.Invoke(new TrainingJobProgress("registering", result.Steps, maxSteps, result.FinalLoss, result.ValidationLoss, result.TokensPerSecond));
+                var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["train_loss"] = result.FinalLoss };
+                if (result.ValidationLoss is { } vl)
+                {
+                    metrics["val_loss"] = vl;
+                    metrics["perplexity"] = Math.Exp(vl);
+                }
+                var versionTags = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["training.mode"] = parameters["mode"],
+                    ["training.dataset_versions"] = parameters["dataset_versions"],
+                    ["export_dtype"] = config.ExportDtype.ToString().ToLowerInvariant(),
+                };
+                var card = ModelCard.Write(config, model.Config, start, datasets, result, run.Id, trainable, total, adapted, train.WindowCount);
+                // ModelLineage holds one dataset version: the first; all of them are in the tags and the run's parameters.
+                var version = await services.Models.RegisterVersionAsync(new RegisterVersion(
+                    config.RegisterAs,
+                    ModelFormats.Gguf,
+                    [file],
+                    Lineage: new ModelLineage(start.Base?.ModelName, start.Base?.Version, datasets[0].Id, run.Id),
+                    Metrics: metrics,
+                    Tags: versionTags,
+                    ModelCard: card), cancellationToken).ConfigureAwait(false);
+                await services.Runs.EndRunAsync(run.Id, RunStatus.Finished, cancellationToken).ConfigureAwait(false);
+                // Checkpoints exist to finish an unfinished run; once the version is registered, training further starts from it
+                // (base_model), and the same config can run again without --resume.
+                if (Directory.Exists(checkpoints))
+                    Directory.Delete(checkpoints, recursive: true);
+                return new TrainingJobResult(run.Id, version, result, resumedFromStep, train.WindowCount, validation?.WindowCount ?? 0);
+            }
+            catch (Exception ex)
+            {
+                // The run's end must be recorded even when the job was cancelled.
+                await services.Runs.EndRunAsync(run.Id, ex is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            start.Model.Dispose();
+        }
+    }
+
+    private async Task<TrainingResult> TrainAsync(
+        LlamaForCausalLM model,
+        TrainerOptions options,
+        TrainingConfig config,
+        PackedTokenDataset train,
+        PackedTokenDataset? validation,
+        string? resumeFrom,
+        string runId,
+        Action<TrainingJobProgress>? onProgress,
+        CancellationToken cancellationToken)
+    {
+        // The trainer reports synchronously between steps; the run tracker is asynchronous (and may be a server):
+        // a channel hands batches of points to one writer, so a slow server never reorders or blocks training.
+        var channel = Channel.CreateUnbounded<MetricPoint[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                await services.Runs.LogMetricsAsync(runId, batch, CancellationToken.None).ConfigureAwait(false);
+        }, CancellationToken.None);
+        var pending = new List<MetricPoint>();
+        var trainer = new CausalLmTrainer(model, options);
+        try
+        {
+            return await trainer.TrainAsync(train, validation, resumeFrom, m =>
+            {
+                var at = DateTimeOffset.UtcNow;
+                pending.Add(new MetricPoint("loss", m.Step, m.Loss, at));
+                pending.Add(new MetricPoint("learning_rate", m.Step, m.LearningRate, at));
+                pending.Add(new MetricPoint("grad_norm", m.Step, m.GradNorm, at));
+                pending.Add(new MetricPoint("tokens_per_second", m.Step, m.TokensPerSecond, at));
+                if (m.ValidationLoss is { } vl)
+                {
+                    pending.Add(new MetricPoint("val_loss", m.Step, vl, at));
+                    pending.Add(new MetricPoint("val_perplexity", m.Step, Math.Exp(vl), at));
+                }
+                if (m.Step % config.LoggingSteps == 0 || m.ValidationLoss is not null || m.Step == options.MaxSteps)
+                {
+                    // Points between logging steps are thinned to the logging step itself, as HF's logging_steps does.
+                    var batch = pending.Where(p => p.Step == m.Step).ToArray();
+                    pending.Clear();
+                    channel.Writer.TryWrite(batch);
+                }
+                onProgress?.Invoke(new TrainingJobProgress("training", m.Step, options.MaxSteps, m.Loss, m.ValidationLoss, m.TokensPerSecond));
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            channel.Writer.Complete();
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The model to train and its tokenizer: a registered GGUF version, or a new model for a stored tokenizer.</summary>
+    private async Task<StartingPoint> LoadStartingPointAsync(TrainingConfig config, string outputDir, CancellationToken cancellationToken)
+    {
+        if (config.BaseModel is null)
+        {
+            var (bpe, runId) = await LoadTokenizerAsync(config, cancellationToken).ConfigureAwait(false);
+            var vocabulary = bpe.Vocab.OrderBy(p => p.Value).Select(p => p.Key).ToList();
+            var tokenizer = GgufTokenizer.ByteLevelBpe(vocabulary, [.. bpe.Merges.Select(m => m.Left + " " + m.Right)], bpe.SpecialTokens);
+            var shape = config.ModelConfig with { VocabSize = vocabulary.Count };
+            return new StartingPoint(LlamaForCausalLM.Create(shape, config.Seed), tokenizer, bpe, null, runId);
+        }
+
+        ModelVersion baseVersion;
+        try
+        {
+            baseVersion = await services.Models.ResolveAsync(config.BaseModel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LlmOpsException ex) when (ex is NotFoundException or InvalidInputException)
+        {
+            throw new TrainingConfigException("base_model", config.LineOf("base_model"), ex.Message);
+        }
+        var file = baseVersion.Format == ModelFormats.Gguf ? baseVersion.Files.FirstOrDefault(f => f.Name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) : null;
+        if (file is null)
+        {
+            throw new TrainingConfigException("base_model", config.LineOf("base_model"),
+                $"{baseVersion.Reference} is a '{baseVersion.Format}' version without a .gguf file; training starts from GGUF versions.");
+        }
+        var path = Path.Combine(outputDir, "base", file.Sha256[..16] + ".gguf");
+        if (!File.Exists(path))
+            await services.DownloadToFileAsync(file.Sha256, path, cancellationToken).ConfigureAwait(false);
+        var (model, ggufTokenizer) = GgufModelImporter.Load(path);
+        try
+        {
+            config.CheckSequenceLength(model.Config.ContextLength, $"base model {baseVersion.Reference}");
+            if (ggufTokenizer.Model != "gpt2")
+                throw new TrainingConfigException("base_model", config.LineOf("base_model"), $"its tokenizer is '{ggufTokenizer.Model}'; only byte-level BPE (gpt2) tokenizers are supported.");
+            var ids = ggufTokenizer.Tokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
+            var merges = ggufTokenizer.Merges.Select(m =>
+            {
+                var space = m.IndexOf(' ', StringComparison.Ordinal);
+                return (m[..space], m[(space + 1)..]);
+            }).ToList();
+            var specials = ggufTokenizer.Tokens.Where((_, i) => ggufTokenizer.TokenTypes[i] == GgufTokenType.Control).ToList();
+            return new StartingPoint(model, ggufTokenizer, new ByteLevelBpe(ids, merges, specials), baseVersion, null);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<(ByteLevelBpe Bpe, string RunId)> LoadTokenizerAsync(TrainingConfig config, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TokenizerJob.LoadAsync(services, config.Tokenizer!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LlmOpsException ex) when (ex is NotFoundException or InvalidInputException)
+        {
+            throw new TrainingConfigException("tokenizer", config.LineOf("tokenizer"), ex.Message + " Train one with 'llmops tokenizer train'.");
+        }
+    }
+
+    private async Task<PackedTokenDataset?> BuildAsync(TrainingConfig config, IReadOnlyList<DatasetVersion> datasets, string splitName, ExampleBuilder builder, CancellationToken cancellationToken)
+    {
+        var examples = new List<TrainingExample>();
+        for (var i = 0; i < datasets.Count; i++)
+        {
+            if (DatasetRecords.Split(datasets[i], splitName) is not { } split)
+                continue;
+            await foreach (var record in DatasetRecords.ReadAsync(services, split, cancellationToken).ConfigureAwait(false))
+            {
+                config.CheckShape(i, record.Shape);
+                examples.Add(builder.Build(record));
+            }
+        }
+        if (examples.Count == 0 || examples.All(e => e.LossMask is { } mask && !mask.Contains(true)))
+            return null;
+        return new PackedTokenDataset(examples, config.SequenceLen);
+    }
+
+    /// <summary>The step in a checkpoint's name (<see cref="TrainingCheckpoint.FileName"/>): reading the file itself would load it twice.</summary>
+    private static int StepOf(string checkpoint)
+    {
+        var name = Path.GetFileNameWithoutExtension(checkpoint);
+        return int.Parse(name[(name.LastIndexOf('-') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>The model a job starts from, its tokenizer (as GGUF stores it and as an encoder), and where it came from.</summary>
+internal sealed record StartingPoint(LlamaForCausalLM Model, GgufTokenizer Tokenizer, ByteLevelBpe Bpe, ModelVersion? Base, string? TokenizerRunId);
