@@ -84,6 +84,8 @@ public static class PipelineRegistration
         services.AddSingleton<IPipelineStep, ApprovalStep>();
         services.AddSingleton<IPipelineStep, DataPrepareStep>();
         services.AddSingleton<IPipelineStep, RegisterStep>();
+        services.AddSingleton<IPipelineStep, TrainStep>();
+        services.AddSingleton<IPipelineStep, TokenizerTrainStep>();
         services.AddSingleton(new PipelineEngineOptions
         {
             WorkRoot = Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "work"),

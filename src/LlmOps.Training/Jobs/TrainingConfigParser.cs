@@ -15,11 +15,12 @@ public static class TrainingConfigParser
     private static readonly string[] DatasetTypes = ["completion", "input_output", "chat_template"];
     private static readonly string[] ExportDtypes = ["f32", "f16", "q8_0"];
 
-    /// <summary>Parses the YAML file at <paramref name="path"/>; a relative output_dir is taken relative to the file's folder.</summary>
-    public static TrainingConfig Load(string path)
+    /// <summary>Parses the YAML file at <paramref name="path"/>; a relative output_dir is taken relative to the file's folder.
+    /// <paramref name="overrides"/> (a pipeline step's inputs) apply before the keys are checked together.</summary>
+    public static TrainingConfig Load(string path, Action<TrainingConfig>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var config = Parse(File.ReadAllText(path));
+        var config = Parse(File.ReadAllText(path), overrides);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         config.OutputDir = config.OutputDir is null
             ? Path.Combine(folder, "outputs", config.RegisterAs)
@@ -27,8 +28,8 @@ public static class TrainingConfigParser
         return config;
     }
 
-    /// <summary>Parses YAML text.</summary>
-    public static TrainingConfig Parse(string yaml)
+    /// <summary>Parses YAML text; <paramref name="overrides"/> apply before the keys are checked together.</summary>
+    public static TrainingConfig Parse(string yaml, Action<TrainingConfig>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var stream = new YamlStream();
@@ -119,6 +120,7 @@ public static class TrainingConfigParser
                 config.Parameters[key] = string.Join(",", list.Children.OfType<YamlScalarNode>().Select(s => s.Value));
         }
         config.ModelConfig = modelConfig;
+        overrides?.Invoke(config);
         CheckTogether(config);
         return config;
     }

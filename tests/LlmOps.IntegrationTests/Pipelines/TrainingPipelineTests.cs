@@ -1,0 +1,92 @@
+using System.Text.Json;
+using LlmOps.Identity;
+using LlmOps.IntegrationTests.Server;
+using LlmOps.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmOps.IntegrationTests.Pipelines;
+
+/// <summary>Continuous tuning as a pipeline on the real host: prepare → tokenizer → pretrain → register → dev, then a re-run
+/// that reuses every cached step.</summary>
+public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixture<ServerUnderTest>, IDisposable
+{
+    static readonly Actor Developer = new("ct-dev", "ct developer", Role.Developer, ["*"]);
+    static readonly string[] Animals = ["cat", "dog", "bird", "fish", "horse", "mouse"];
+    readonly TempFolder work = new("llmops-ct");
+
+    public void Dispose() => work.Dispose();
+
+    [Fact]
+    public async Task CtFlow_PrepareTokenizerTrainPromote_RegistersWithLineage_AndReRunIsCached()
+    {
+        var random = new Random(7);
+        var corpus = string.Concat(Enumerable.Range(0, 400).Select(_ =>
+            JsonSerializer.Serialize(new { text = $"the {Animals[random.Next(Animals.Length)]} sees the {Animals[random.Next(Animals.Length)]} by the river." }) + "\n"));
+        var input = work.Write("raw/corpus.jsonl", corpus);
+        var recipe = work.Write("recipe.yaml", "steps:\n  - normalize\nsplit: { train: 0.9, validation: 0.1, test: 0.0 }\n");
+        var config = work.Write("pretrain.yaml", """
+            datasets:
+              - path: placeholder-overridden-by-the-step
+                type: completion
+            model_config:
+              hidden_size: 32
+              num_hidden_layers: 1
+              num_attention_heads: 2
+              num_key_value_heads: 1
+              intermediate_size: 64
+              max_position_embeddings: 32
+            sequence_len: 32
+            micro_batch_size: 8
+            max_steps: 8
+            learning_rate: 0.003
+            warmup_steps: 1
+            eval_steps: 8
+            register_as: ct-tiny
+            """);
+        var yaml = $$"""
+            name: ct-flow
+            steps:
+              - id: prepare
+                type: data.prepare
+                with: { recipe: "{{recipe}}", input: "{{input}}", name: ct-corpus }
+              - id: tokenizer
+                type: tokenizer.train
+                with: { dataset: "${steps.prepare.outputs.dataset_version}", vocab_size: "300", name: ct-bpe }
+              - id: train
+                type: train
+                with:
+                  config: "{{config}}"
+                  dataset: ${steps.prepare.outputs.dataset_version}
+                  tokenizer: ${steps.tokenizer.outputs.tokenizer}
+              - id: dev
+                type: promote
+                with: { model_version: "${steps.train.outputs.model_version}", environment: dev }
+            """;
+        var engine = server.App.Services.GetRequiredService<PipelineEngine>();
+        var first = await RunToEndAsync(engine, yaml);
+        Assert.True(first.Run.Status == PipelineRunStatus.Succeeded, first.Run.Error);
+        var outputs = first.Steps.Single(s => s.StepId == "train").Outputs;
+        var platform = server.App.Services.GetRequiredService<PlatformServices>();
+        var version = await platform.Models(Developer).ResolveAsync("ct-tiny@dev");
+        Assert.Equal(outputs["model_version"], version.Reference);
+        Assert.Equal(first.Steps.Single(s => s.StepId == "prepare").Outputs["dataset_version"], version.Lineage.DatasetVersion);
+        Assert.Equal(outputs["run_id"], version.Lineage.RunId);
+        Assert.Equal("model.gguf", Assert.Single(version.Files).Name);
+
+        var second = await RunToEndAsync(engine, yaml);
+        Assert.Equal(PipelineRunStatus.Succeeded, second.Run.Status);
+        Assert.Equal([StepStatus.Cached, StepStatus.Cached, StepStatus.Cached, StepStatus.Succeeded], second.Steps.Select(s => s.Status));
+    }
+
+    static async Task<PipelineRunDetails> RunToEndAsync(PipelineEngine engine, string yaml)
+    {
+        var run = await engine.StartAsync(PipelineParser.Parse(yaml), null, Developer);
+        for (var i = 0; i < 1800; i++)
+        {
+            var (current, steps) = await engine.GetAsync(run.Id, Developer);
+            if (current.IsFinished) return new PipelineRunDetails(current, steps);
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("the CT pipeline did not finish in 3 minutes");
+    }
+}
