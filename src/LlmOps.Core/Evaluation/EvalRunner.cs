@@ -34,6 +34,21 @@ public sealed class EvalRunOptions
 /// then each assertion as an <see cref="IEvaluator"/>, weighted into the case's score and verdict.</summary>
 public sealed class EvalRunner(AssertionTypes types, EvalRunOptions options)
 {
+    /// <summary>Runs the suite on the candidate (and the baseline, on the same cases) and gates the result.</summary>
+    public async Task<EvalReport> EvaluateAsync(EvalSuite suite, EvalTarget candidate, EvalTarget? baseline, TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        var time = timeProvider ?? TimeProvider.System;
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        var candidateRun = await RunAsync(suite, candidate, cancellationToken);
+        var baselineRun = baseline is null ? null : await RunAsync(suite, baseline, cancellationToken);
+        var gate = EvalGate.Evaluate(suite.Gate, candidateRun, baselineRun);
+        return new EvalReport(Guid.CreateVersion7(startedAt).ToString("N"), suite.Name, suite.Sha256, startedAt,
+            time.GetElapsedTime(started).TotalSeconds, candidateRun, baselineRun, gate);
+    }
+
     public async Task<ProviderRun> RunAsync(EvalSuite suite, EvalTarget target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suite);

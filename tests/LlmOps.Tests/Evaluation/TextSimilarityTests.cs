@@ -44,4 +44,11 @@ public sealed class TextSimilarityTests
         // Four of five words, all n-grams match: brevity penalty exp(1 − 5/4).
         Assert.Equal(Math.Exp(1 - 5.0 / 4), TextSimilarity.Bleu("one two three four", ["one two three four five"]), 12);
     }
+
+    [Fact]
+    public void RougeN_ReferenceWithoutWords_MatchesOnlyWordlessCandidate()
+    {
+        Assert.Equal(1, TextSimilarity.RougeN("?!", "..."));
+        Assert.Equal(0, TextSimilarity.RougeN("word", "..."));
+    }
 }

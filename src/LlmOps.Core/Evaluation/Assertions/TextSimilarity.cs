@@ -26,13 +26,14 @@ public static class TextSimilarity
         return previous[b.Length];
     }
 
-    /// <summary>ROUGE-N recall: reference n-grams also in the candidate (clipped counts) over reference n-grams.</summary>
+    /// <summary>ROUGE-N recall: reference n-grams also in the candidate (clipped counts) over reference n-grams.
+    /// A reference without words matches only a candidate without words.</summary>
     public static double RougeN(string candidate, string reference, int n = 1)
     {
         var reference_ = NGrams(Words(reference), n);
-        var total = reference_.Values.Sum();
-        if (total == 0) return 0;
         var candidate_ = NGrams(Words(candidate), n);
+        var total = reference_.Values.Sum();
+        if (total == 0) return candidate_.Count == 0 ? 1 : 0;
         var overlap = reference_.Sum(p => Math.Min(p.Value, candidate_.GetValueOrDefault(p.Key)));
         return (double)overlap / total;
     }
