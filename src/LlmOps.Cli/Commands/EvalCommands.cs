@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using LlmOps.Evaluation;
+using LlmOps.Identity;
+using LlmOps.Registry;
 using LlmOps.Evaluation.Assertions;
 using LlmOps.Evaluation.Reports;
 using LlmOps.Inference.Evaluation;
@@ -19,6 +20,7 @@ internal static class EvalCommands
     {
         var eval = new Command("eval", "Evaluate models on a suite and gate them against thresholds and a baseline.");
         eval.Subcommands.Add(Run());
+        eval.Subcommands.Add(List());
         return eval;
     }
 
@@ -31,9 +33,11 @@ internal static class EvalCommands
         var htmlOption = new Option<string?>("--html") { Description = "Write a self-contained HTML report here." };
         var noCacheOption = new Option<bool>("--no-cache") { Description = "Call every provider again instead of reusing cached responses." };
         var concurrencyOption = new Option<int>("--concurrency") { Description = "Calls in flight at once.", DefaultValueFactory = _ => 2 };
+        var approvalOption = new Option<string?>("--request-approval") { Description = "When the gate passes, request approval of MODEL/VERSION with this run attached as evidence." };
+        var commentOption = new Option<string?>("--comment", "-m") { Description = "Comment of the approval request (default: the run's one-line verdict)." };
         var command = new Command("run", "Run a suite; exit 0 when the gate passes, 1 when it fails, 2 on a suite or input error.")
         {
-            suiteOption, providerOption, baselineOption, junitOption, htmlOption, noCacheOption, concurrencyOption,
+            suiteOption, providerOption, baselineOption, junitOption, htmlOption, noCacheOption, concurrencyOption, approvalOption, commentOption,
         };
         command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
@@ -46,6 +50,7 @@ internal static class EvalCommands
                 : throw new InvalidInputException("providers", "the suite lists no provider; add one or pass --provider.");
             var baselineSpec = parse.GetValue(baselineOption) is { } b ? new ProviderSpec(b, $"{b} (baseline)", new Dictionary<string, string>(), 0)
                 : parse.GetValue(providerOption) is null && suite.Providers.Count > 1 ? suite.Providers[1] : null;
+            var approvalTarget = parse.GetValue(approvalOption) is { } reference ? ModelReference.Parse(reference) : default;
             var concurrency = parse.GetValue(concurrencyOption);
             if (concurrency is < 1 or > 64) throw new InvalidInputException("--concurrency", "use 1 to 64.");
 
@@ -74,9 +79,88 @@ internal static class EvalCommands
             if (parse.GetValue(junitOption) is { } junit) await WriteFileAsync(junit, JUnitReport.Write(report), ct);
             if (parse.GetValue(htmlOption) is { } html) await WriteFileAsync(html, HtmlReport.Write(report), ct);
             output.Write(report, Render);
+
+            if (local)
+            {
+                await using var history = await OpenHistoryAsync(parse, ct);
+                var run = await history.History.RecordAsync(report, ct);
+                output.Info($"Stored as evaluation run [bold]{run.Id}[/] ({Markup.Escape(run.EvidenceReference)}).");
+                if (approvalTarget.Name is not null)
+                {
+                    if (!report.Gate.Passed)
+                    {
+                        Output.Error($"the gate failed; approval of {parse.GetValue(approvalOption)} was not requested.");
+                        return ExitCodes.CheckFailed;
+                    }
+                    if (approvalTarget.Version is null) throw new InvalidInputException("--request-approval", "name the version: MODEL/VERSION.");
+                    var evidence = EvalHistory.ToEvidence(run);
+                    var requested = await session.Models.RequestApprovalAsync(approvalTarget.Name, approvalTarget.Version.Value,
+                        new ApprovalDecision(parse.GetValue(commentOption) ?? evidence.Summary!, [evidence]), ct);
+                    output.Info($"Requested approval of {Markup.Escape(requested.Reference)} with {Markup.Escape(evidence.Reference)} as evidence.");
+                }
+            }
+            else if (approvalTarget.Name is not null)
+            {
+                throw new InvalidInputException("--request-approval", "evaluation runs are stored in a data directory; run without --server to attach one.");
+            }
             return report.Gate.Passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
         }));
         return command;
+    }
+
+    static Command List()
+    {
+        var limit = new Option<int>("--limit") { Description = "At most this many runs, newest first.", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "Stored evaluation runs, newest first.") { limit };
+        command.SetAction((parse, ct) => LlmOpsCli.Guard(parse, async output =>
+        {
+            await using var history = await OpenHistoryAsync(parse, ct);
+            var runs = await history.History.ListAsync(parse.GetValue(limit), ct);
+            output.Write(runs, list =>
+            {
+                var table = Output.Table("id", "suite", "candidate", "baseline", "passed", "gate", "started");
+                foreach (var r in list)
+                {
+                    table.AddRow(r.Id, Markup.Escape(r.Suite), Markup.Escape(r.Candidate), Markup.Escape(r.Baseline ?? "-"), $"{N(r.Passed)}/{N(r.Cases)}",
+                        r.GatePassed ? "[green]passed[/]" : "[red]failed[/]", Output.Time(r.StartedAt));
+                }
+                return table;
+            });
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>The evaluation history of the data directory, as the local admin or the principal of --api-key.</summary>
+    static async Task<HistoryHandle> OpenHistoryAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(GlobalOptions.Server) is not null || Environment.GetEnvironmentVariable("LLMOPS_SERVER") is not null)
+            throw new InvalidInputException("--server", "evaluation runs are stored in a data directory; run without --server.");
+        var store = CliSession.StorageFor(parse).CreateStore();
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+            var actor = Actor.LocalAdmin;
+            var apiKey = parse.GetValue(GlobalOptions.ApiKey) ?? Environment.GetEnvironmentVariable("LLMOPS_API_KEY");
+            if (!string.IsNullOrEmpty(apiKey))
+            {
+                actor = await new ApiKeyAuthenticator(store).AuthenticateAsync(apiKey, cancellationToken)
+                    ?? throw new PermissionDeniedException("the API key is unknown, revoked or malformed in this data directory.");
+            }
+            return new HistoryHandle(store, new EvalHistory(store, actor, TimeProvider.System));
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    sealed class HistoryHandle(IStore store, EvalHistory history) : IAsyncDisposable
+    {
+        public EvalHistory History { get; } = history;
+
+        public ValueTask DisposeAsync() => store.DisposeAsync();
     }
 
     static async Task<EvalReport> RunWithProgressAsync(Output output, EvalSuite suite, bool withBaseline, EvalRunOptions options, Func<Task<EvalReport>> run)

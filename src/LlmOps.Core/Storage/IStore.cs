@@ -1,5 +1,6 @@
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Evaluation;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -29,6 +30,7 @@ public interface IStoreSession : IAsyncDisposable
     IApiKeyRecords Keys { get; }
     IAuditRecords Audit { get; }
     IDatasetRecords Datasets { get; }
+    IEvalRecords Evals { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -113,4 +115,17 @@ public interface IDatasetRecords
     /// <summary>Newest first, optionally of one name.</summary>
     Task<IReadOnlyList<DatasetVersion>> ListAsync(string? name, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<string>> ListReferencedBlobsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Evaluation runs and their per-case results.</summary>
+public interface IEvalRecords
+{
+    Task InsertRunAsync(EvalRunRecord run, IReadOnlyList<EvalCaseRecord> cases, CancellationToken cancellationToken = default);
+    Task<EvalRunRecord?> GetRunAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Newest first.</summary>
+    Task<IReadOnlyList<EvalRunRecord>> ListRunsAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Candidate cases, then baseline cases, each in run order.</summary>
+    Task<IReadOnlyList<EvalCaseRecord>> ListCasesAsync(string runId, CancellationToken cancellationToken = default);
 }

@@ -20,6 +20,7 @@ internal sealed class SqlSession : IStoreSession
         Keys = new SqlApiKeyRecords(this);
         Audit = new SqlAuditRecords(this);
         Datasets = new SqlDatasetRecords(this);
+        Evals = new SqlEvalRecords(this);
     }
 
     public SqlStore Store { get; }
@@ -28,6 +29,7 @@ internal sealed class SqlSession : IStoreSession
     public IApiKeyRecords Keys { get; }
     public IAuditRecords Audit { get; }
     public IDatasetRecords Datasets { get; }
+    public IEvalRecords Evals { get; }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
