@@ -42,7 +42,18 @@ internal static class EvalCommands
         command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
             var suitePath = parse.GetValue(suiteOption)!;
-            var types = AssertionTypes.CreateDefault();
+            var concurrency = parse.GetValue(concurrencyOption);
+            if (concurrency is < 1 or > 64) throw new InvalidInputException("--concurrency", "use 1 to 64.");
+            var storage = CliSession.StorageFor(parse);
+            var dataDirectory = new DataDirectory(storage.DataDir).Root;
+            var local = parse.GetValue(GlobalOptions.Server) is null && Environment.GetEnvironmentVariable("LLMOPS_SERVER") is null;
+            using var cache = new LlamaModelCache(new LlamaCppOptions { Threads = Math.Max(1, Environment.ProcessorCount / concurrency), MaxConcurrentRequests = concurrency });
+            using var embeddings = new SentenceEmbeddings();
+            var resolver = new EvalTargetResolver(cache, session.Models, local ? new FileArtifactStore(storage.ResolveArtifactsPath()) : null,
+                local ? Path.Combine(dataDirectory, "eval-models") : null);
+            var types = AssertionTypes.CreateDefault().AddRuntimeAssertions(embeddings, new PerplexityScorer(cache), resolver);
+
+            // Every check of the suite happens here, before any model is loaded or called.
             var suite = EvalSuiteLoader.Load(suitePath, types);
             var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(suitePath))!;
             var candidateSpec = parse.GetValue(providerOption) is { } p ? new ProviderSpec(p, null, new Dictionary<string, string>(), 0)
@@ -51,15 +62,7 @@ internal static class EvalCommands
             var baselineSpec = parse.GetValue(baselineOption) is { } b ? new ProviderSpec(b, $"{b} (baseline)", new Dictionary<string, string>(), 0)
                 : parse.GetValue(providerOption) is null && suite.Providers.Count > 1 ? suite.Providers[1] : null;
             var approvalTarget = parse.GetValue(approvalOption) is { } reference ? ModelReference.Parse(reference) : default;
-            var concurrency = parse.GetValue(concurrencyOption);
-            if (concurrency is < 1 or > 64) throw new InvalidInputException("--concurrency", "use 1 to 64.");
 
-            var storage = CliSession.StorageFor(parse);
-            var dataDirectory = new DataDirectory(storage.DataDir).Root;
-            var local = parse.GetValue(GlobalOptions.Server) is null && Environment.GetEnvironmentVariable("LLMOPS_SERVER") is null;
-            using var cache = new LlamaModelCache(new LlamaCppOptions { Threads = Math.Max(1, Environment.ProcessorCount / concurrency), MaxConcurrentRequests = concurrency });
-            var resolver = new EvalTargetResolver(cache, session.Models, local ? new FileArtifactStore(storage.ResolveArtifactsPath()) : null,
-                local ? Path.Combine(dataDirectory, "eval-models") : null);
             var candidate = await resolver.ResolveAsync(candidateSpec, baseDirectory, ct);
             var baseline = baselineSpec is null ? null : await resolver.ResolveAsync(baselineSpec, baseDirectory, ct);
             var judge = suite.Judge is null ? null : await resolver.ResolveAsync(suite.Judge, baseDirectory, ct);

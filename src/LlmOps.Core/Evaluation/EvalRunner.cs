@@ -118,7 +118,7 @@ public sealed class EvalRunner(AssertionTypes types, EvalRunOptions options)
         var assertions = new List<AssertionResult>();
         if (response is not null)
         {
-            var context = new EvalCaseContext(test.Vars, rendered, TimeSpan.FromMilliseconds(latencyMs));
+            var context = new EvalCaseContext(test.Vars, rendered, TimeSpan.FromMilliseconds(latencyMs), target.Client);
             foreach (var spec in test.Asserts)
             {
                 var evaluator = types.Create(spec, test.Vars);

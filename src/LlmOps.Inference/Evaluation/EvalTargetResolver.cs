@@ -12,6 +12,19 @@ namespace LlmOps.Inference.Evaluation;
 /// the endpoint and model name for remote ones.</summary>
 public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? registry = null, IArtifactStore? artifacts = null, string? modelFolder = null)
 {
+    readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.Extensions.AI.IChatClient, Tuple<string, string>> files = new();
+
+    /// <summary>The GGUF file and its SHA-256 behind a client this resolver made; null for remote ones.</summary>
+    public (string Path, string Sha256)? ModelFileOf(Microsoft.Extensions.AI.IChatClient client) =>
+        files.TryGetValue(client, out var file) ? (file.Item1, file.Item2) : null;
+
+    LlamaCppChatClient Local(string path, string sha, string name)
+    {
+        var client = new LlamaCppChatClient(cache, path, sha, name);
+        files.AddOrUpdate(client, Tuple.Create(path, sha));
+        return client;
+    }
+
     public async Task<EvalTarget> ResolveAsync(ProviderSpec provider, string baseDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(provider);
@@ -23,7 +36,7 @@ public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? re
             var full = Path.GetFullPath(Path.Combine(baseDirectory, path));
             if (!File.Exists(full)) throw new NotFoundException("model file", full);
             var sha = await LlamaModelCache.HashFileAsync(full, cancellationToken);
-            return new EvalTarget(provider.DisplayName, $"gguf:{sha}", new LlamaCppChatClient(cache, full, sha, provider.DisplayName));
+            return new EvalTarget(provider.DisplayName, $"gguf:{sha}", Local(full, sha, provider.DisplayName));
         }
         return await FromRegistryAsync(provider, cancellationToken);
     }
@@ -55,7 +68,7 @@ public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? re
             }
         }
         var name = provider.Label ?? version.Reference;
-        return new EvalTarget(name, $"{version.Reference}:{file.Sha256}", new LlamaCppChatClient(cache, path, file.Sha256, version.Reference));
+        return new EvalTarget(name, $"{version.Reference}:{file.Sha256}", Local(path, file.Sha256, version.Reference));
     }
 
     static EvalTarget Remote(ProviderSpec provider)

@@ -11,9 +11,13 @@ public readonly record struct AssertionOutcome(bool Pass, double Score, string R
 }
 
 /// <summary>What an assertion may look at besides the response: the test's variables, the rendered prompt, latency and usage.</summary>
-public sealed class EvalCaseContext(IReadOnlyDictionary<string, string> vars, string prompt, TimeSpan latency) : EvaluationContext(ContextName, prompt)
+public sealed class EvalCaseContext(IReadOnlyDictionary<string, string> vars, string prompt, TimeSpan latency, IChatClient? target = null)
+    : EvaluationContext(ContextName, prompt)
 {
     public const string ContextName = "llmops.case";
+
+    /// <summary>The client under evaluation, for assertions that ask the model itself (perplexity).</summary>
+    public IChatClient? Target { get; } = target;
 
     public IReadOnlyDictionary<string, string> Vars { get; } = vars;
     public string Prompt { get; } = prompt;

@@ -209,9 +209,11 @@ public sealed partial class AssertionTypes
 
     static AssertionOutcome Found(bool found, string value) => AssertionOutcome.Of(found, $"output {(found ? "contains" : "does not contain")} \"{Short(value)}\"");
 
-    internal static string Short(string text) => text.Length <= 80 ? text : text[..77] + "...";
+    /// <summary>Shortens text for a reason line.</summary>
+    public static string Short(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
-    internal static string Num(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    /// <summary>A number for a reason line: up to three decimals, invariant.</summary>
+    public static string Num(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
     static IReadOnlyList<string> RequireList(AssertionSpec spec, IReadOnlyDictionary<string, string> vars) => AssertionValues.RequireList(spec, vars);
 
