@@ -5,6 +5,7 @@ using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Evaluation.Assertions;
 using LlmOps.Evaluation.Reports;
+using LlmOps.Evaluation.Safety;
 using LlmOps.Inference.Evaluation;
 using LlmOps.Inference.LlamaCpp;
 using LlmOps.Storage;
@@ -26,7 +27,7 @@ internal static class EvalCommands
 
     static Command Run()
     {
-        var suiteOption = new Option<string>("--suite", "-s") { Description = "Suite YAML (promptfoo's shape: providers, prompts, tests with vars and assert).", Required = true };
+        var suiteOption = new Option<string>("--suite", "-s") { Description = "Suite YAML (promptfoo's shape: providers, prompts, tests with vars and assert), or builtin:safety.", Required = true };
         var providerOption = new Option<string?>("--provider", "-p") { Description = "Candidate instead of the suite's first provider: name/VERSION, name@ENV, a .gguf path or openai:MODEL." };
         var baselineOption = new Option<string?>("--baseline", "-b") { Description = "Baseline to compare with (default: the suite's second provider, if any)." };
         var junitOption = new Option<string?>("--junit") { Description = "Write JUnit XML here." };
@@ -54,8 +55,10 @@ internal static class EvalCommands
             var types = AssertionTypes.CreateDefault().AddRuntimeAssertions(embeddings, new PerplexityScorer(cache), resolver);
 
             // Every check of the suite happens here, before any model is loaded or called.
-            var suite = EvalSuiteLoader.Load(suitePath, types);
-            var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(suitePath))!;
+            var suite = BuiltinSuites.Load(suitePath, types);
+            var baseDirectory = suitePath.StartsWith(BuiltinSuites.Prefix, StringComparison.Ordinal)
+                ? Directory.GetCurrentDirectory()
+                : Path.GetDirectoryName(Path.GetFullPath(suitePath))!;
             var candidateSpec = parse.GetValue(providerOption) is { } p ? new ProviderSpec(p, null, new Dictionary<string, string>(), 0)
                 : suite.Providers.Count > 0 ? suite.Providers[0]
                 : throw new InvalidInputException("providers", "the suite lists no provider; add one or pass --provider.");
