@@ -55,4 +55,16 @@ public sealed class ReportTests
         // Parses as XML-ish markup: every svg is closed.
         Assert.Equal(html.Split("<svg").Length, html.Split("</svg>").Length);
     }
+
+    [Fact]
+    public void Html_WithRepeats_PassRatePerTestWithWilson()
+    {
+        CaseResult Repeat(int repeat, bool passed) => Case(0, passed, "x") with { Repeat = repeat };
+        var candidate = ProviderRun.Create("cand", "v", [Repeat(0, true), Repeat(1, true), Repeat(2, false)]);
+        var report = new EvalReport("r", "s", "sha", DateTimeOffset.UnixEpoch, 1, candidate, null, EvalGate.Evaluate(new GateSpec(), candidate, null));
+        var html = HtmlReport.Write(report);
+        var interval = EvalStatistics.Wilson(2, 3);
+        Assert.Contains("Pass rate per test", html, StringComparison.Ordinal);
+        Assert.Contains($"2 / 3 ({interval.Lower.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}", html, StringComparison.Ordinal);
+    }
 }

@@ -71,6 +71,26 @@ public static class HtmlReport
             html.Append("</table>");
         }
 
+        if (report.Candidate.Cases.Any(c => c.Repeat > 0))
+        {
+            html.Append("<h2>Pass rate per test (repeats)</h2><table><tr><th>test</th>");
+            foreach (var run in Runs(report)) html.Append("<th>").Append(E(run.Name)).Append(": passed / trials (95% Wilson CI)</th>");
+            html.Append("</tr>");
+            var rates = Runs(report).Select(r => r.PassRatesByTest().ToDictionary(t => t.TestIndex)).ToList();
+            foreach (var test in rates[0].Values)
+            {
+                html.Append("<tr><td>").Append(E(test.TestName)).Append("</td>");
+                foreach (var byTest in rates)
+                {
+                    if (byTest.TryGetValue(test.TestIndex, out var t))
+                        html.Append("<td>").Append(t.Passed).Append(" / ").Append(t.Trials).Append(" (").Append(F(t.Interval.Lower)).Append("–").Append(F(t.Interval.Upper)).Append(")</td>");
+                    else html.Append("<td>-</td>");
+                }
+                html.Append("</tr>");
+            }
+            html.Append("</table>");
+        }
+
         html.Append("<h2>Cases</h2><table><tr><th>test</th><th>prompt</th><th>").Append(E(report.Candidate.Name)).Append("</th>");
         if (report.Baseline is not null) html.Append("<th>").Append(E(report.Baseline.Name)).Append(" (baseline)</th>");
         html.Append("</tr>");
