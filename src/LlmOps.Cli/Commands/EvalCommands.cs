@@ -48,6 +48,7 @@ internal static class EvalCommands
             var storage = CliSession.StorageFor(parse);
             var dataDirectory = new DataDirectory(storage.DataDir).Root;
             var local = parse.GetValue(GlobalOptions.Server) is null && Environment.GetEnvironmentVariable("LLMOPS_SERVER") is null;
+            LlamaNativeLog.ErrorsOnly();
             using var cache = new LlamaModelCache(new LlamaCppOptions { Threads = Math.Max(1, Environment.ProcessorCount / concurrency), MaxConcurrentRequests = concurrency });
             using var embeddings = new SentenceEmbeddings();
             var resolver = new EvalTargetResolver(cache, session.Models, local ? new FileArtifactStore(storage.ResolveArtifactsPath()) : null,
@@ -207,7 +208,7 @@ internal static class EvalCommands
         foreach (var check in report.Gate.Checks)
             checks.AddRow(Markup.Escape(check.Name), check.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(check.Detail));
         var failures = report.Candidate.Cases.Where(c => !c.Passed).Take(10).Select(c =>
-            new Markup($"[red]FAIL[/] {Markup.Escape(c.TestName)} [{Markup.Escape(c.PromptId)}]: {Markup.Escape(c.Error ?? string.Join("; ", c.Assertions.Where(a => !a.Passed).Select(a => $"{a.Type}: {a.Reason}")))}"));
+            new Markup("[red]FAIL[/] " + Markup.Escape($"{c.TestName} [{c.PromptId}{(c.Repeat > 0 ? $" #{c.Repeat + 1}" : "")}]: {c.Error ?? string.Join("; ", c.Assertions.Where(a => !a.Passed).Select(a => $"{a.Type}: {a.Reason}"))}")));
         var verdict = new Markup(report.Gate.Passed ? "[green]Gate passed.[/]" : "[red]Gate failed.[/]");
         return new Rows([table, checks, .. failures, verdict]);
     }

@@ -92,6 +92,13 @@ public sealed class RemoteProviderEvalTests : IAsyncLifetime
         var uncached = await Llmops("eval", "run", "--suite", suite, "--json", "--no-cache");
         Assert.Equal(1, uncached.ExitCode);
         Assert.Equal(5, calls);
+
+        // The table for people names the failing case (brackets and all) and the failed gate.
+        var table = await Llmops("eval", "run", "--suite", suite);
+        Assert.True(table.ExitCode == 1, table.ToString());
+        Assert.Contains("FAIL broken [prompt-1]", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Gate failed", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Stored as evaluation run", table.Stdout, StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()
