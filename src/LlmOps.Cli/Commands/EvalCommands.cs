@@ -22,6 +22,7 @@ internal static class EvalCommands
         var eval = new Command("eval", "Evaluate models on a suite and gate them against thresholds and a baseline.");
         eval.Subcommands.Add(Run());
         eval.Subcommands.Add(List());
+        eval.Subcommands.Add(Show());
         return eval;
     }
 
@@ -132,6 +133,36 @@ internal static class EvalCommands
                         r.GatePassed ? "[green]passed[/]" : "[red]failed[/]", Output.Time(r.StartedAt));
                 }
                 return table;
+            });
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    static Command Show()
+    {
+        var id = new Argument<string>("RUN") { Description = "Evaluation run id (as eval list prints, or eval-run:ID)." };
+        var command = new Command("show", "A stored evaluation run: verdict, summary and every case.") { id };
+        command.SetAction((parse, ct) => LlmOpsCli.Guard(parse, async output =>
+        {
+            var runId = parse.GetValue(id)!;
+            if (runId.StartsWith("eval-run:", StringComparison.Ordinal)) runId = runId["eval-run:".Length..];
+            await using var history = await OpenHistoryAsync(parse, ct);
+            var run = await history.History.GetAsync(runId, ct);
+            var cases = await history.History.ListCasesAsync(runId, ct);
+            output.Write(new { run, cases }, shown =>
+            {
+                var table = Output.Table("role", "test", "prompt", "passed", "score", "output");
+                foreach (var c in shown.cases)
+                {
+                    table.AddRow(c.Role, Markup.Escape(c.TestName + (c.Repeat > 0 ? $" #{c.Repeat + 1}" : "")), Markup.Escape(c.PromptId),
+                        c.Passed ? "[green]yes[/]" : "[red]no[/]", F(c.Score), Markup.Escape(AssertionTypes.Short(c.Error ?? c.Output ?? "")));
+                }
+                return new Rows(Output.Fields([
+                    ("run", shown.run.Id), ("suite", $"{shown.run.Suite} ({shown.run.SuiteSha256[..12]})"), ("candidate", $"{shown.run.Candidate} ({shown.run.CandidateVersion})"),
+                    ("baseline", shown.run.Baseline is null ? null : $"{shown.run.Baseline} ({shown.run.BaselineVersion})"),
+                    ("passed", $"{N(shown.run.Passed)}/{N(shown.run.Cases)}"), ("gate", shown.run.GatePassed ? "passed" : "failed"),
+                    ("started", Output.Time(shown.run.StartedAt)), ("by", shown.run.CreatedBy)]), table);
             });
             return ExitCodes.Ok;
         }));

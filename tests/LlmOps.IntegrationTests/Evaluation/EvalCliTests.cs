@@ -94,6 +94,14 @@ public sealed class EvalCliTests : IDisposable
         using var runs = JsonDocument.Parse(list.Stdout);
         Assert.Equal(3, runs.RootElement.GetArrayLength());
         Assert.False(runs.RootElement[0].GetProperty("gatePassed").GetBoolean());
+
+        var newest = runs.RootElement[0].GetProperty("id").GetString()!;
+        var show = await Llmops("eval", "show", $"eval-run:{newest}", "--json");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        using var shownJson = JsonDocument.Parse(show.Stdout);
+        Assert.Equal(2 * golden.Count, shownJson.RootElement.GetProperty("cases").GetArrayLength()); // candidate and baseline
+        Assert.Equal("tiny/2", shownJson.RootElement.GetProperty("run").GetProperty("candidate").GetString());
+        Assert.Equal(2, (await Llmops("eval", "show", "no-such-run")).ExitCode);
     }
 
     [Fact]
