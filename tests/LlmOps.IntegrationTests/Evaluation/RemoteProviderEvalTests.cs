@@ -30,7 +30,10 @@ public sealed class RemoteProviderEvalTests : IAsyncLifetime
             var body = await JsonNode.ParseAsync(context.Request.Body);
             var question = body!["messages"]!.AsArray()[^1]!["content"]!.ToString();
             if (question.Contains("BREAK", StringComparison.Ordinal)) return Results.StatusCode(500);
-            var answer = question.Contains("France", StringComparison.Ordinal) ? "Paris." : "I do not know.";
+            // As a judge: a verdict by whether the graded output names Paris.
+            var answer = question.StartsWith("You grade", StringComparison.Ordinal)
+                ? (question.Contains("Output: Paris.", StringComparison.Ordinal) ? """{"reason": "correct city", "score": 0.9}""" : """{"reason": "wrong", "score": 0.1}""")
+                : question.Contains("France", StringComparison.Ordinal) ? "Paris." : "I do not know.";
             return Results.Json(new
             {
                 id = "chatcmpl-1", @object = "chat.completion", created = 1_700_000_000, model = body["model"]!.ToString(),
@@ -99,6 +102,36 @@ public sealed class RemoteProviderEvalTests : IAsyncLifetime
         Assert.Contains("FAIL broken [prompt-1]", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("Gate failed", table.Stdout, StringComparison.Ordinal);
         Assert.Contains("Stored as evaluation run", table.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvalRun_LlmRubric_JudgeProviderFromSuite()
+    {
+        var suite = Path.Combine(work, "rubric.yaml");
+        File.WriteAllText(suite, $$$"""
+            providers:
+              - id: openai:tiny-remote
+                config: { url: "{{{app.Urls.First()}}}/v1", api_key_env: EVAL_TEST_KEY }
+            judge:
+              id: openai:judge
+              config: { url: "{{{app.Urls.First()}}}/v1", api_key_env: EVAL_TEST_KEY }
+            prompts: ["{{q}}"]
+            tests:
+              - description: france
+                vars: { q: "Capital of France?" }
+                assert: [ { type: llm-rubric, value: names the right capital city, metric: judged } ]
+              - description: spain
+                vars: { q: "Capital of Spain?" }
+                assert: [ { type: llm-rubric, value: names the right capital city, metric: judged } ]
+            """);
+        var result = await Llmops("eval", "run", "--suite", suite, "--json", "--no-cache");
+        Assert.Equal(0, result.ExitCode); // no pass-rate threshold: the gate only needs no errors
+        using var json = JsonDocument.Parse(result.Stdout);
+        var cases = json.RootElement.GetProperty("candidate").GetProperty("cases");
+        Assert.True(cases[0].GetProperty("passed").GetBoolean());
+        Assert.False(cases[1].GetProperty("passed").GetBoolean());
+        Assert.Equal(0.5, json.RootElement.GetProperty("candidate").GetProperty("summary").GetProperty("metrics").GetProperty("judged").GetDouble(), 9);
+        Assert.Equal(4, calls); // two answers, two verdicts
     }
 
     public async Task DisposeAsync()

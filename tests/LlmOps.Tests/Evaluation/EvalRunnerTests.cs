@@ -72,6 +72,31 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void CacheKey_DependsOnVersionPromptSamplingAndSeed()
+    {
+        var sampling = new SamplingSpec();
+        var key = IResponseCache.Key("v1", "prompt", sampling, 42);
+        Assert.Equal(key, IResponseCache.Key("v1", "prompt", new SamplingSpec(), 42));
+        Assert.NotEqual(key, IResponseCache.Key("v2", "prompt", sampling, 42));
+        Assert.NotEqual(key, IResponseCache.Key("v1", "prompt ", sampling, 42));
+        Assert.NotEqual(key, IResponseCache.Key("v1", "prompt", sampling with { Temperature = 0.5f }, 42));
+        Assert.NotEqual(key, IResponseCache.Key("v1", "prompt", sampling with { MaxTokens = 33 }, 42));
+        Assert.NotEqual(key, IResponseCache.Key("v1", "prompt", sampling, 43));
+    }
+
+    [Fact]
+    public async Task FileResponseCache_DamagedEntry_IsAMiss()
+    {
+        using var folder = new TempFolder();
+        var cache = new FileResponseCache(folder.Path);
+        var key = IResponseCache.Key("v1", "p", new SamplingSpec(), 1);
+        await cache.SetAsync(key, new CachedResponse("hi", 1, 2, 3.5));
+        Assert.Equal(new CachedResponse("hi", 1, 2, 3.5), await cache.GetAsync(key));
+        File.WriteAllText(Directory.EnumerateFiles(folder.Path, "*.json", SearchOption.AllDirectories).Single(), "{not json");
+        Assert.Null(await cache.GetAsync(key));
+    }
+
+    [Fact]
     public async Task RunAsync_ProviderThrows_CaseErrorsAndIsNotCached()
     {
         using var folder = new TempFolder();
