@@ -36,10 +36,15 @@ internal static class EvalCommands
         var noCacheOption = new Option<bool>("--no-cache") { Description = "Call every provider again instead of reusing cached responses." };
         var concurrencyOption = new Option<int>("--concurrency") { Description = "Calls in flight at once.", DefaultValueFactory = _ => 2 };
         var approvalOption = new Option<string?>("--request-approval") { Description = "When the gate passes, request approval of MODEL/VERSION with this run attached as evidence." };
+        var evaluatorsOption = new Option<string[]>("--evaluators")
+        {
+            Description = "Assembly with custom IEvaluator types, each usable as an assertion type named by its first metric (repeatable).",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var commentOption = new Option<string?>("--comment", "-m") { Description = "Comment of the approval request (default: the run's one-line verdict)." };
         var command = new Command("run", "Run a suite; exit 0 when the gate passes, 1 when it fails, 2 on a suite or input error.")
         {
-            suiteOption, providerOption, baselineOption, junitOption, htmlOption, noCacheOption, concurrencyOption, approvalOption, commentOption,
+            suiteOption, providerOption, baselineOption, junitOption, htmlOption, noCacheOption, concurrencyOption, approvalOption, commentOption, evaluatorsOption,
         };
         command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
@@ -55,6 +60,7 @@ internal static class EvalCommands
             var resolver = new EvalTargetResolver(cache, session.Models, local ? new FileArtifactStore(storage.ResolveArtifactsPath()) : null,
                 local ? Path.Combine(dataDirectory, "eval-models") : null);
             var types = AssertionTypes.CreateDefault().AddRuntimeAssertions(embeddings, new PerplexityScorer(cache), resolver);
+            foreach (var assembly in parse.GetValue(evaluatorsOption) ?? []) EvaluatorPlugins.Register(types, assembly);
 
             // Every check of the suite happens here, before any model is loaded or called.
             var suite = BuiltinSuites.Load(suitePath, types);

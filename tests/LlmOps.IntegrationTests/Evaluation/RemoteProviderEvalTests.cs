@@ -134,6 +134,36 @@ public sealed class RemoteProviderEvalTests : IAsyncLifetime
         Assert.Equal(4, calls); // two answers, two verdicts
     }
 
+    [Fact]
+    public async Task EvalRun_CustomEvaluatorAssembly_UsableByName()
+    {
+        var suite = Path.Combine(work, "custom.yaml");
+        File.WriteAllText(suite, $$$"""
+            providers:
+              - id: openai:tiny-remote
+                config: { url: "{{{app.Urls.First()}}}/v1", api_key_env: EVAL_TEST_KEY }
+            prompts: ["{{q}}"]
+            tests:
+              - description: short
+                vars: { q: "Capital of France?" }
+                assert: [ { type: short-answer } ]
+              - description: long
+                vars: { q: "Capital of Spain?" }
+                assert: [ { type: short-answer } ]
+            """);
+        var plugin = typeof(WordCountEvaluator).Assembly.Location;
+        var result = await Llmops("eval", "run", "--suite", suite, "--json", "--no-cache", "--evaluators", plugin);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        var cases = json.RootElement.GetProperty("candidate").GetProperty("cases");
+        Assert.True(cases[0].GetProperty("passed").GetBoolean());   // "Paris."
+        Assert.False(cases[1].GetProperty("passed").GetBoolean());  // "I do not know."
+
+        var unknown = await Llmops("eval", "run", "--suite", suite);
+        Assert.True(unknown.ExitCode == 2, unknown.ToString());
+        Assert.Contains("unknown assertion type 'short-answer'", unknown.Stderr, StringComparison.Ordinal);
+    }
+
     public async Task DisposeAsync()
     {
         await app.DisposeAsync();
