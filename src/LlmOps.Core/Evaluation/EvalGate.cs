@@ -45,6 +45,8 @@ public static class EvalGate
         {
             var baselineCases = baseline.Cases.ToDictionary(c => c.Key, StringComparer.Ordinal);
             var pairs = candidate.Cases.Where(c => baselineCases.ContainsKey(c.Key)).Select(c => (Candidate: c, Baseline: baselineCases[c.Key])).ToList();
+            // A baseline that could not answer makes every comparison meaningless (the candidate would look better for free).
+            checks.Add(new GateCheck("baseline: no errors", baseline.Summary.Errors == 0, $"{baseline.Summary.Errors} of {baseline.Summary.Cases} baseline cases errored"));
             checks.Add(new GateCheck("paired cases", pairs.Count > 0 && pairs.Count == candidate.Cases.Count,
                 $"{pairs.Count} of {candidate.Cases.Count} candidate cases have a baseline case"));
             var metricNames = new[] { PassMetric, ScoreMetric }

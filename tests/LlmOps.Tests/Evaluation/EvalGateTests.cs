@@ -71,4 +71,14 @@ public sealed class EvalGateTests
         Assert.Equal(EvalStatistics.Wilson(2, 3), rates[0].Interval);
         Assert.Equal(0, rates[1].Passed);
     }
+
+    [Fact]
+    public void Evaluate_BaselineErrored_Fails()
+    {
+        var candidate = Run((true, 1), (true, 1));
+        var baseline = ProviderRun.Create("b", "v", [Case(0, false, 0) with { Error = "IOException: down" }, Case(1, true, 1)]);
+        var gate = EvalGate.Evaluate(new GateSpec(), candidate, baseline);
+        Assert.False(gate.Passed);
+        Assert.False(gate.Checks.Single(c => c.Name == "baseline: no errors").Passed);
+    }
 }
