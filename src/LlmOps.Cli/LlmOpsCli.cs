@@ -25,6 +25,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(KeysCommands.Build());
         root.Subcommands.Add(AuditCommands.Build());
         root.Subcommands.Add(WebhookCommands.Build());
+        root.Subcommands.Add(EvalCommands.Build());
         return root;
     }
 

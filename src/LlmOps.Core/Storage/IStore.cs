@@ -1,6 +1,7 @@
 using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Events;
+using LlmOps.Evaluation;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
 using LlmOps.Registry;
@@ -33,6 +34,7 @@ public interface IStoreSession : IAsyncDisposable
     IDatasetRecords Datasets { get; }
     IPipelineRecords Pipelines { get; }
     IEventRecords Events { get; }
+    IEvalRecords Evals { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -155,4 +157,17 @@ public interface IEventRecords
     Task<Webhook?> GetWebhookAsync(string id, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<Webhook>> ListWebhooksAsync(CancellationToken cancellationToken = default);
     Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Evaluation runs and their per-case results.</summary>
+public interface IEvalRecords
+{
+    Task InsertRunAsync(EvalRunRecord run, IReadOnlyList<EvalCaseRecord> cases, CancellationToken cancellationToken = default);
+    Task<EvalRunRecord?> GetRunAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Newest first.</summary>
+    Task<IReadOnlyList<EvalRunRecord>> ListRunsAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Candidate cases, then baseline cases, each in run order.</summary>
+    Task<IReadOnlyList<EvalCaseRecord>> ListCasesAsync(string runId, CancellationToken cancellationToken = default);
 }

@@ -212,5 +212,40 @@ public static class Migrations
                 created_by TEXT NOT NULL
             );
             """),
+        new(5, "evaluation runs and case results", """
+            CREATE TABLE eval_runs (
+                id TEXT PRIMARY KEY,
+                suite TEXT NOT NULL,
+                suite_sha256 TEXT NOT NULL,
+                candidate TEXT NOT NULL,
+                candidate_version TEXT NOT NULL,
+                baseline TEXT,
+                baseline_version TEXT,
+                gate_passed INTEGER NOT NULL,
+                cases INTEGER NOT NULL,
+                passed INTEGER NOT NULL,
+                summary TEXT NOT NULL,
+                started_at BIGINT NOT NULL,
+                seconds DOUBLE PRECISION NOT NULL,
+                created_by TEXT NOT NULL
+            );
+            CREATE INDEX ix_eval_runs_started ON eval_runs(started_at);
+            CREATE TABLE eval_case_results (
+                run_id TEXT NOT NULL REFERENCES eval_runs(id),
+                role TEXT NOT NULL,
+                ordinal INTEGER NOT NULL,
+                prompt_id TEXT NOT NULL,
+                test_index INTEGER NOT NULL,
+                test_name TEXT NOT NULL,
+                repeat_index INTEGER NOT NULL,
+                passed INTEGER NOT NULL,
+                score DOUBLE PRECISION NOT NULL,
+                output TEXT,
+                error TEXT,
+                latency_ms DOUBLE PRECISION NOT NULL,
+                assertions TEXT NOT NULL,
+                PRIMARY KEY (run_id, role, ordinal)
+            );
+            """),
     ];
 }

@@ -22,6 +22,7 @@ internal sealed class SqlSession : IStoreSession
         Datasets = new SqlDatasetRecords(this);
         Pipelines = new SqlPipelineRecords(this);
         Events = new SqlEventRecords(this);
+        Evals = new SqlEvalRecords(this);
     }
 
     public SqlStore Store { get; }
@@ -32,6 +33,7 @@ internal sealed class SqlSession : IStoreSession
     public IDatasetRecords Datasets { get; }
     public IPipelineRecords Pipelines { get; }
     public IEventRecords Events { get; }
+    public IEvalRecords Evals { get; }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
