@@ -6,7 +6,7 @@ public static class ApiScopes
     public const string All = "*";
 
     /// <summary>The API areas a scope can name.</summary>
-    public static IReadOnlyList<string> Areas { get; } = ["models", "runs", "artifacts", "keys", "audit", "gateway"];
+    public static IReadOnlyList<string> Areas { get; } = ["models", "runs", "artifacts", "keys", "audit", "gateway", "deployments"];
 
     /// <summary>Throws <see cref="InvalidInputException"/> for a scope that names no known area or access.</summary>
     public static void Validate(IEnumerable<string> scopes)

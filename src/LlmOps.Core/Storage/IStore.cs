@@ -1,4 +1,5 @@
 using LlmOps.Audit;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -27,6 +28,7 @@ public interface IStoreSession : IAsyncDisposable
     IRunRecords Runs { get; }
     IApiKeyRecords Keys { get; }
     IAuditRecords Audit { get; }
+    IDeploymentRecords Deployments { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -97,4 +99,16 @@ public interface IAuditRecords
 
     /// <summary>The sequence and hash of the newest entry as recorded when it was appended (detects removal at the tail).</summary>
     Task<(long Sequence, string Hash)?> GetHeadAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Deployment revisions; the newest revision of an endpoint is its current state.</summary>
+public interface IDeploymentRecords
+{
+    Task InsertAsync(Deployment deployment, CancellationToken cancellationToken = default);
+    Task<Deployment?> GetLatestAsync(string environment, string endpoint, CancellationToken cancellationToken = default);
+    Task<Deployment?> GetAsync(string environment, string endpoint, int revision, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Deployment>> ListRevisionsAsync(string environment, string endpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest revision of every endpoint, by environment then endpoint.</summary>
+    Task<IReadOnlyList<Deployment>> ListLatestAsync(CancellationToken cancellationToken = default);
 }

@@ -135,5 +135,18 @@ public static class Migrations
                 hash TEXT NOT NULL
             );
             """),
+        new(2, "deployment revisions", """
+            CREATE TABLE deployment_revisions (
+                environment TEXT NOT NULL,
+                endpoint TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                spec TEXT NOT NULL,
+                action TEXT NOT NULL,
+                restored_from INTEGER,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                PRIMARY KEY (environment, endpoint, revision)
+            );
+            """),
     ];
 }

@@ -19,6 +19,7 @@ internal sealed class SqlSession : IStoreSession
         Runs = new SqlRunRecords(this);
         Keys = new SqlApiKeyRecords(this);
         Audit = new SqlAuditRecords(this);
+        Deployments = new SqlDeploymentRecords(this);
     }
 
     public SqlStore Store { get; }
@@ -26,6 +27,7 @@ internal sealed class SqlSession : IStoreSession
     public IRunRecords Runs { get; }
     public IApiKeyRecords Keys { get; }
     public IAuditRecords Audit { get; }
+    public IDeploymentRecords Deployments { get; }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
