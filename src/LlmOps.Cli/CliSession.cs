@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
+using LlmOps.Deployments;
 using LlmOps.Cli.Remote;
 using LlmOps.Identity;
 using LlmOps.Registry;
@@ -17,9 +18,10 @@ public sealed class CliSession : IAsyncDisposable
     readonly IAsyncDisposable? owned;
     readonly LlmOpsClient? client;
 
-    CliSession(IModelRegistry models, IRunTracker runs, IApiKeys keys, IAuditTrail audit, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
+    CliSession(IModelRegistry models, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IDeployments deployments, Func<Stream, CancellationToken, Task<BlobInfo>> upload,
         IAsyncDisposable? owned, LlmOpsClient? client, string location)
     {
+        Deployments = deployments;
         Models = models;
         Runs = runs;
         Keys = keys;
@@ -34,6 +36,7 @@ public sealed class CliSession : IAsyncDisposable
     public IRunTracker Runs { get; }
     public IApiKeys Keys { get; }
     public IAuditTrail Audit { get; }
+    public IDeployments Deployments { get; }
 
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
@@ -53,7 +56,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote.UploadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -70,7 +73,7 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root);
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new DeploymentService(store, actor, time), artifacts.PutAsync, store, null, new DataDirectory(storage.DataDir).Root);
         }
         catch
         {

@@ -17,6 +17,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(RunsCommands.Build());
         root.Subcommands.Add(KeysCommands.Build());
         root.Subcommands.Add(AuditCommands.Build());
+        root.Subcommands.Add(DeployCommands.Build());
         return root;
     }
 

@@ -1,6 +1,7 @@
 using LlmOps.Identity;
 using LlmOps.Server.Artifacts;
 using LlmOps.Server.Audit;
+using LlmOps.Server.Deployments;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
 using LlmOps.Server.Registry;
@@ -62,6 +63,7 @@ public static class LlmOpsServer
         routes.MapArtifactsApi(options);
         routes.MapKeysApi();
         routes.MapAuditApi();
+        routes.MapDeploymentsApi();
         return routes;
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -12,7 +13,7 @@ using LlmOps.Storage;
 namespace LlmOps.Cli.Remote;
 
 /// <summary>The server's <c>/api</c> behind the same Core interfaces the CLI uses locally; ProblemDetails become the same exceptions.</summary>
-public sealed class LlmOpsClient : IModelRegistry, IRunTracker, IApiKeys, IAuditTrail, IDisposable
+public sealed class LlmOpsClient : IModelRegistry, IRunTracker, IApiKeys, IAuditTrail, IDeployments, IDisposable
 {
     readonly HttpClient http;
 
@@ -100,6 +101,18 @@ public sealed class LlmOpsClient : IModelRegistry, IRunTracker, IApiKeys, IAudit
         SendAsync<AuditVerification>(HttpMethod.Get, "api/audit/verify", null, cancellationToken);
     Task<IReadOnlyList<AuditEntry>> IAuditTrail.ListAsync(long afterSequence, int limit, CancellationToken cancellationToken) =>
         SendAsync<IReadOnlyList<AuditEntry>>(HttpMethod.Get, $"api/audit?after={afterSequence}&limit={limit}", null, cancellationToken);
+
+    // Deployments
+    public Task<Deployment> SetAsync(string environment, string endpoint, DeploymentSpec spec, CancellationToken cancellationToken = default) =>
+        SendAsync<Deployment>(HttpMethod.Put, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}", spec, cancellationToken);
+    public Task<Deployment> GetAsync(string environment, string endpoint, CancellationToken cancellationToken = default) =>
+        SendAsync<Deployment>(HttpMethod.Get, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}", null, cancellationToken);
+    Task<IReadOnlyList<Deployment>> IDeployments.ListAsync(string? environment, CancellationToken cancellationToken) =>
+        SendAsync<IReadOnlyList<Deployment>>(HttpMethod.Get, environment is null ? "api/deployments" : $"api/deployments?environment={Esc(environment)}", null, cancellationToken);
+    public Task<IReadOnlyList<Deployment>> HistoryAsync(string environment, string endpoint, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<Deployment>>(HttpMethod.Get, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}/revisions", null, cancellationToken);
+    public Task<Deployment> RollbackAsync(string environment, string endpoint, CancellationToken cancellationToken = default) =>
+        SendAsync<Deployment>(HttpMethod.Post, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}/rollback", null, cancellationToken);
 
     // Artifacts
     /// <summary>Streams a file to the server's artifact store.</summary>

@@ -1,5 +1,6 @@
 using LlmOps.Artifacts;
 using LlmOps.Audit;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -39,6 +40,7 @@ public static class ServiceRegistration
         services.AddScoped<IRunTracker>(sp => new RunTracker(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IApiKeys>(sp => new ApiKeyService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped<IDeployments>(sp => new DeploymentService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IAuditTrail>(sp => new AuditTrail(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>()));
         services.AddScoped(sp => new ArtifactGarbageCollector(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));

@@ -210,4 +210,35 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [Fact]
+    public async Task DeploySetShowRollback_RevisionsAndProdRule_ExitCodes()
+    {
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "--file", await ModelFileAsync("v1"))).ExitCode);
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "--file", await ModelFileAsync("v2"))).ExitCode);
+
+        var first = await Llmops("deploy", "set", "chat", "--env", "dev", "--version", "tiny/1", "--json");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var canary = await Llmops("deploy", "set", "chat", "--env", "dev", "--version", "tiny/1=90", "--version", "tiny/2=10", "--fallback", "tiny/1", "--json");
+        Assert.True(canary.ExitCode == 0, canary.ToString());
+        Assert.Equal(2, JsonDocument.Parse(canary.Stdout).RootElement.GetProperty("revision").GetInt32());
+
+        var show = await Llmops("deploy", "show", "chat", "--env", "dev");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("tiny/2 10%", show.Stdout, StringComparison.Ordinal);
+
+        var rollback = await Llmops("deploy", "rollback", "chat", "--env", "dev", "--json");
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
+        var restored = JsonDocument.Parse(rollback.Stdout).RootElement;
+        Assert.Equal(3, restored.GetProperty("revision").GetInt32());
+        Assert.Equal(1, restored.GetProperty("restoredFrom").GetInt32());
+
+        var list = await Llmops("deploy", "list", "--json");
+        Assert.Equal("chat", JsonDocument.Parse(list.Stdout).RootElement[0].GetProperty("endpoint").GetString());
+
+        var prod = await Llmops("deploy", "set", "chat", "--env", "prod", "--version", "tiny/1");
+        Assert.Equal(2, prod.ExitCode);
+        Assert.Contains("prod can only serve Approved versions", prod.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, (await Llmops("deploy", "set", "chat", "--env", "dev", "--version", "tiny/1=heavy")).ExitCode);
+    }
 }
