@@ -2,6 +2,7 @@ using LlmOps.Identity;
 using LlmOps.Server.Artifacts;
 using LlmOps.Server.Audit;
 using LlmOps.Server.Deployments;
+using LlmOps.Server.Gateway;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
 using LlmOps.Server.Registry;
@@ -64,6 +65,7 @@ public static class LlmOpsServer
         routes.MapKeysApi();
         routes.MapAuditApi();
         routes.MapDeploymentsApi();
+        routes.MapGatewayApi();
         return routes;
     }
 

@@ -1,3 +1,4 @@
+using LlmOps.Server.Gateway;
 using LlmOps.Storage;
 
 namespace LlmOps.Server;
@@ -23,6 +24,9 @@ public sealed class ServerOptions
     /// <summary>Unreferenced blobs younger than this survive garbage collection (uploads not yet registered).</summary>
     public TimeSpan ArtifactGracePeriod { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The OpenAI-compatible gateway: default environment, timeouts, llama.cpp runtime, per-key limits.</summary>
+    public GatewayOptions Gateway { get; set; } = new();
+
     /// <summary>Log lines as JSON objects (for log shippers) instead of text.</summary>
     public bool JsonLogs { get; set; }
 
@@ -36,6 +40,7 @@ public sealed class ServerOptions
         }
         if (MaxRequestBodyBytes < 1024) throw new InvalidInputException("maxRequestBodyBytes", "must be at least 1024.");
         if (MaxArtifactBytes < MaxRequestBodyBytes) throw new InvalidInputException("maxArtifactBytes", "must be at least maxRequestBodyBytes.");
+        Gateway.Validate();
         if (string.IsNullOrWhiteSpace(Storage.DataDir)) throw new InvalidInputException("dataDir", "a data directory is required.");
     }
 }

@@ -11,6 +11,9 @@ namespace LlmOps.Inference.LlamaCpp;
 /// The weights come from the shared <see cref="LlamaModelCache"/>; each request gets its own context and frees it when done or cancelled.</summary>
 public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId) : IChatClient
 {
+    /// <summary>Key in the first update's <see cref="ChatResponseUpdate.AdditionalProperties"/>: seconds spent waiting for a generation slot.</summary>
+    public const string QueueSecondsKey = "llmops.queue_seconds";
+
     public ChatClientMetadata Metadata { get; } = new("llama.cpp", null, modelId);
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -28,7 +31,10 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
 
         using var lease = await cache.AcquireAsync(modelPath, sha256, cancellationToken);
         var model = lease.Model;
+        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         await model.Slots.WaitAsync(cancellationToken);
+        var queueSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalSeconds;
+        var first = true;
         try
         {
             var weights = model.Weights;
@@ -80,7 +86,13 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
                 generated++;
                 decoder.Add(token);
                 var (text, stopped) = stops.Push(decoder.Read());
-                if (text.Length > 0) yield return Update(responseId, created, new TextContent(text));
+                if (text.Length > 0)
+                {
+                    var update = Update(responseId, created, new TextContent(text));
+                    if (first) update.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
+                    first = false;
+                    yield return update;
+                }
                 if (stopped)
                 {
                     finish = ChatFinishReason.Stop;
@@ -100,6 +112,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
             var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
             var last = Update(responseId, created, new UsageContent(usage));
             last.FinishReason = finish;
+            if (first) last.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
             yield return last;
         }
         finally
