@@ -104,7 +104,7 @@ public sealed class LlamaModelCache : IDisposable
                 }
             }
         }
-        foreach (var model in unload) model.Weights.Dispose();
+        foreach (var model in unload) model.Dispose();
         return unload.Count;
     }
 
@@ -146,14 +146,17 @@ public sealed class LlamaModelCache : IDisposable
         sweeper.Dispose();
         foreach (var task in all)
         {
-            if (task.IsCompletedSuccessfully) task.Result.Weights.Dispose();
+            if (task.IsCompletedSuccessfully) task.Result.Dispose();
         }
     }
 }
 
 /// <summary>A model in memory: its weights, its context length and the slots requests take turns on.</summary>
-public sealed class LoadedModel(string path, string sha256, LLamaWeights weights, uint contextSize, int slots)
+public sealed class LoadedModel(string path, string sha256, LLamaWeights weights, uint contextSize, int slots) : IDisposable
 {
+    readonly Lock gate = new();
+    LlamaBatchScheduler? scheduler;
+
     public string Path { get; } = path;
     public string Sha256 { get; } = sha256;
     public LLamaWeights Weights { get; } = weights;
@@ -163,6 +166,32 @@ public sealed class LoadedModel(string path, string sha256, LLamaWeights weights
 
     /// <summary>Requests generating at once; waiting for a slot is the request's queue time.</summary>
     public SemaphoreSlim Slots { get; } = new(slots, slots);
+
+    /// <summary>Sequences in the shared batch now (0 without continuous batching).</summary>
+    public int BatchedSequences => scheduler?.ActiveSequences ?? 0;
+
+    /// <summary>The most sequences that were in the shared batch at once.</summary>
+    public int PeakBatchedSequences => scheduler?.PeakSequences ?? 0;
+
+    internal LlamaBatchScheduler Scheduler(int threads)
+    {
+        lock (gate)
+        {
+            return scheduler ??= new LlamaBatchScheduler(this, slotCount, threads);
+        }
+    }
+
+    readonly int slotCount = slots;
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            scheduler?.Dispose();
+            scheduler = null;
+        }
+        Weights.Dispose();
+    }
 
     internal int Leases { get; set; }
     internal DateTimeOffset LastUsed { get; set; }
