@@ -7,11 +7,11 @@ namespace LlmOps.Tests.Inference;
 /// <remarks>Linked into the integration tests too, so both suites serve the same kind of model.</remarks>
 public static class TinyGguf
 {
-    const int Hidden = 64, Layers = 2, Heads = 4, KvHeads = 2, Intermediate = 128;
-
-    /// <summary>Writes the model to <paramref name="path"/>; the same seed gives the same bytes.</summary>
-    public static async Task WriteAsync(string path, int seed = 1, uint contextLength = 128)
+    /// <summary>Writes the model to <paramref name="path"/>; the same seed gives the same bytes. The default shape is
+    /// the tests' (64 wide, 2 layers); the serving benchmark writes larger ones.</summary>
+    public static async Task WriteAsync(string path, int seed = 1, uint contextLength = 128, int hidden = 64, int layers = 2, int heads = 4, int kvHeads = 2, int intermediate = 128)
     {
+        int Hidden = hidden, Layers = layers, Heads = heads, KvHeads = kvHeads, Intermediate = intermediate;
         var tokenizer = Tokenizer();
         var vocab = tokenizer.Tokens.Count;
         var headDim = Hidden / Heads;
@@ -41,7 +41,7 @@ public static class TinyGguf
 
         void Matrix(string name, long input, long output, double scale = 0.3) =>
             writer.AddTensor(name, [input, output], GgmlType.F32, GgufWriter.Encode(Random(random, input * output, scale), GgmlType.F32));
-        void Norm(string name) => writer.AddTensor(name, [Hidden], GgmlType.F32, GgufWriter.Encode(Enumerable.Repeat(1f, Hidden).ToArray(), GgmlType.F32));
+        void Norm(string name) => writer.AddTensor(name, [Hidden], GgmlType.F32, GgufWriter.Encode(Enumerable.Repeat(1f, hidden).ToArray(), GgmlType.F32));
 
         Matrix("token_embd.weight", Hidden, vocab, 1.0);
         for (var i = 0; i < Layers; i++)
