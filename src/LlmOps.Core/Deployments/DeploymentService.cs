@@ -82,8 +82,8 @@ public sealed class DeploymentService(IStore store, Actor actor, TimeProvider ti
         {
             var version = await session.Models.GetVersionAsync(reference.Model, reference.Version, cancellationToken)
                 ?? throw new NotFoundException("model version", reference.Reference);
-            if (version.Format is not (ModelFormats.Gguf or ModelFormats.Remote))
-                throw new InvalidInputException("versions", $"{reference.Reference} is {version.Format}; only gguf and remote versions can be served.");
+            if (version.Format is not (ModelFormats.Gguf or ModelFormats.Remote or ModelFormats.Builtin))
+                throw new InvalidInputException("versions", $"{reference.Reference} is {version.Format}; only gguf, remote and builtin versions can be served.");
             if (environment == Environments.Prod && version.ApprovalState != ApprovalState.Approved)
                 throw new RuleViolationException("prod-requires-approval", $"{reference.Reference} is {version.ApprovalState}; prod can only serve Approved versions.");
         }

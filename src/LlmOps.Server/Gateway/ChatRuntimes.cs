@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using LlmOps.Artifacts;
 using LlmOps.Deployments;
+using LlmOps.Inference.Embeddings;
 using LlmOps.Inference.LlamaCpp;
 using LlmOps.Inference.Remote;
 using LlmOps.Registry;
@@ -21,7 +22,46 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
     // Versions are immutable, so a runtime made for one never goes stale.
     readonly ConcurrentDictionary<VersionRef, Lazy<Task<IChatClient>>> clients = new();
 
+    readonly ConcurrentDictionary<VersionRef, Lazy<Task<IEmbeddingGenerator<string, Embedding<float>>>>> embedders = new();
+    readonly Lazy<MiniLmEmbeddingGenerator> miniLm = new(() => new MiniLmEmbeddingGenerator());
+
     public LlamaModelCache Models => models;
+
+    /// <summary>The embedding runtime of a version: builtin all-MiniLM-L6-v2 (one shared instance) or a remote upstream.</summary>
+    public async Task<IEmbeddingGenerator<string, Embedding<float>>> GetEmbeddingsAsync(VersionRef reference, CancellationToken cancellationToken = default)
+    {
+        var lazy = embedders.GetOrAdd(reference, r => new Lazy<Task<IEmbeddingGenerator<string, Embedding<float>>>>(() => CreateEmbeddingsAsync(r)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted)
+        {
+            embedders.TryRemove(new KeyValuePair<VersionRef, Lazy<Task<IEmbeddingGenerator<string, Embedding<float>>>>>(reference, lazy));
+            throw;
+        }
+    }
+
+    async Task<IEmbeddingGenerator<string, Embedding<float>>> CreateEmbeddingsAsync(VersionRef reference)
+    {
+        var version = await LoadAsync(reference);
+        return version.Format switch
+        {
+            ModelFormats.Builtin when version.SourceUri == MiniLmEmbeddingGenerator.BuiltinName => miniLm.Value,
+            ModelFormats.Remote => RemoteChatClient.CreateEmbeddings(new Uri(version.SourceUri!), ApiKey(version), UpstreamModel(version)),
+            _ => throw new InvalidInputException("model", $"{version.Reference} ({version.Format} {version.SourceUri}) does not serve embeddings; use a builtin {MiniLmEmbeddingGenerator.BuiltinName} or a remote version."),
+        };
+    }
+
+    async Task<ModelVersion> LoadAsync(VersionRef reference)
+    {
+        await using var session = await store.OpenAsync(write: false);
+        return await session.Models.GetVersionAsync(reference.Model, reference.Version) ?? throw new NotFoundException("model version", reference.Reference);
+    }
+
+    static string UpstreamModel(ModelVersion version) => version.Tags.TryGetValue(UpstreamModelTag, out var m) ? m : version.ModelName;
+
+    static string? ApiKey(ModelVersion version) => version.Tags.TryGetValue(ApiKeyEnvironmentTag, out var variable) ? Environment.GetEnvironmentVariable(variable) : null;
 
     public async Task<IChatClient> GetAsync(VersionRef reference, CancellationToken cancellationToken = default)
     {
@@ -39,11 +79,7 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
 
     async Task<IChatClient> CreateAsync(VersionRef reference)
     {
-        ModelVersion version;
-        await using (var session = await store.OpenAsync(write: false))
-        {
-            version = await session.Models.GetVersionAsync(reference.Model, reference.Version) ?? throw new NotFoundException("model version", reference.Reference);
-        }
+        var version = await LoadAsync(reference);
         switch (version.Format)
         {
             case ModelFormats.Gguf:
@@ -52,11 +88,9 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
                     ?? throw new Inference.InferenceException($"{version.Reference}: blob {file.Sha256} of {file.Name} is not in the artifact store.", isTransient: false);
                 return new LlamaCppChatClient(models, path, file.Sha256, version.Reference);
             case ModelFormats.Remote:
-                var upstreamModel = version.Tags.TryGetValue(UpstreamModelTag, out var m) ? m : version.ModelName;
-                var key = version.Tags.TryGetValue(ApiKeyEnvironmentTag, out var variable) ? Environment.GetEnvironmentVariable(variable) : null;
-                return RemoteChatClient.Create(new Uri(version.SourceUri!), key, upstreamModel);
+                return RemoteChatClient.Create(new Uri(version.SourceUri!), ApiKey(version), UpstreamModel(version));
             default:
-                throw new InvalidInputException("model", $"{version.Reference} is {version.Format}; only gguf and remote versions can be served.");
+                throw new InvalidInputException("model", $"{version.Reference} is {version.Format} {version.SourceUri}; it does not serve chat (gguf and remote versions do).");
         }
     }
 
@@ -67,5 +101,6 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
             if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) lazy.Value.Result.Dispose();
         }
         clients.Clear();
+        if (miniLm.IsValueCreated) miniLm.Value.Dispose();
     }
 }

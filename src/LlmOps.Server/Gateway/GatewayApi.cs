@@ -21,6 +21,8 @@ public static class GatewayApi
             .RequirePermission(Role.Viewer, Area, Access.Read);
         v1.MapPost("/completions", (HttpContext http, Actor actor, GatewayService gateway) => gateway.HandleAsync(http, actor, GatewayRoute.Completions))
             .RequirePermission(Role.Viewer, Area, Access.Read);
+        v1.MapPost("/embeddings", (HttpContext http, Actor actor, EmbeddingsEndpoint embeddings) => embeddings.HandleAsync(http, actor))
+            .RequirePermission(Role.Viewer, Area, Access.Read);
         v1.MapGet("/models", async (HttpContext http, GatewayService gateway, GatewayOptions options) =>
             {
                 var deployments = await gateway.ListAsync(http.RequestAborted);

@@ -56,7 +56,8 @@ public sealed class GatewayService(
         return await session.Deployments.ListLatestAsync(cancellationToken);
     }
 
-    double Draw()
+    /// <summary>A uniform draw for the canary choice (seeded when <see cref="GatewayOptions.RoutingSeed"/> is set).</summary>
+    public double Draw()
     {
         if (seeded is null) return Random.Shared.NextDouble();
         lock (randomGate) return seeded.NextDouble();

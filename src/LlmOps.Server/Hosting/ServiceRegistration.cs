@@ -51,6 +51,7 @@ public static class ServiceRegistration
         services.AddSingleton(sp => new KeyLimiter(options.Gateway.Limits, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayService>();
+        services.AddSingleton<EmbeddingsEndpoint>();
         services.AddScoped<IDeployments>(sp => new DeploymentService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IAuditTrail>(sp => new AuditTrail(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>()));
         services.AddScoped(sp => new ArtifactGarbageCollector(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),

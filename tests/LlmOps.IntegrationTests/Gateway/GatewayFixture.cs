@@ -41,6 +41,9 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Remote versions on the fake upstream, by behaviour: echo, fail, slow, drip.</summary>
     public Dictionary<string, VersionRef> Remote { get; } = [];
 
+    /// <summary>minilm/1: the builtin all-MiniLM-L6-v2 embedding model.</summary>
+    public VersionRef MiniLm { get; } = new("minilm", 1);
+
     public async Task InitializeAsync()
     {
         await Server.InitializeAsync();
@@ -60,6 +63,7 @@ public class GatewayFixture : IAsyncLifetime
             await registry.RequestApprovalAsync("tiny", version.Version, new ApprovalDecision("tiny test model"));
             await approver.ApproveAsync("tiny", version.Version, new ApprovalDecision("fine for tests"));
         }
+        await registry.RegisterVersionAsync(new RegisterVersion("minilm", ModelFormats.Builtin, SourceUri: "all-MiniLM-L6-v2"));
         foreach (var behaviour in new[] { "echo", "fail", "slow", "drip" })
         {
             var version = await registry.RegisterVersionAsync(new RegisterVersion($"up-{behaviour}", ModelFormats.Remote, SourceUri: Upstream.BaseAddress.ToString(),

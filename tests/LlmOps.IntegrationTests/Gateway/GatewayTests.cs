@@ -332,13 +332,14 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
     public async Task EveryV1Route_NeedsAGatewayScopedKey()
     {
         await gateway.DeployAsync("perm", GatewayFixture.Serve(gateway.Tiny1));
+        await gateway.DeployAsync("perm-emb", GatewayFixture.Serve(gateway.MiniLm));
         var routes = gateway.Server.App.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
             .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/v1", StringComparison.Ordinal) == true)
             .Select(e => (Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods[0], Pattern: e.RoutePattern.RawText!,
                 Permission: e.Metadata.GetMetadata<LlmOps.Server.Identity.Permission>()))
             .ToList();
-        Assert.Equal(4, routes.Count);
+        Assert.Equal(5, routes.Count);
         var failures = new List<string>();
         foreach (var route in routes)
         {
@@ -355,9 +356,12 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
                 using var http = gateway.Server.Client(key);
                 using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Pattern.Replace("{id}", "perm@dev", StringComparison.Ordinal));
                 if (route.Method == "POST")
-                    request.Content = Json(route.Pattern.EndsWith("/completions", StringComparison.Ordinal) && !route.Pattern.Contains("chat", StringComparison.Ordinal)
-                        ? new { model = "perm@dev", prompt = "hi", max_tokens = 1 }
-                        : new { model = "perm@dev", messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 1 });
+                    request.Content = Json(route.Pattern switch
+                    {
+                        "/v1/completions" => new { model = "perm@dev", prompt = "hi", max_tokens = 1 },
+                        "/v1/embeddings" => new { model = "perm-emb@dev", input = "hi" },
+                        _ => (object)new { model = "perm@dev", messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 1 },
+                    });
                 var status = (await http.SendAsync(request)).StatusCode;
                 if (expected is { } e && status != e) failures.Add($"{route.Method} {route.Pattern} with {name} key: {(int)status}, expected {(int)e}");
                 if (expected is null && status != HttpStatusCode.OK) failures.Add($"{route.Method} {route.Pattern} with {name} key: {(int)status}, expected 200");
