@@ -26,7 +26,7 @@ public sealed class EmbeddingsEndpoint(GatewayService gateway, ChatRuntimes runt
         var at = timeProvider.GetUtcNow();
         using var body = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
         var (model, inputs, base64, dimensions) = Parse(body.RootElement);
-        var deployment = await gateway.ResolveAsync(model, http.RequestAborted);
+        var deployment = await gateway.ResolveAsync(model, actor, http.RequestAborted);
         limiter.Admit(actor.Id);
         var chain = DeploymentRouting.Chain(deployment.Spec, DeploymentRouting.Choose(deployment.Spec, gateway.Draw()));
         var timeout = deployment.Spec.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.DefaultTimeout;

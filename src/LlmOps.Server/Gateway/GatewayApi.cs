@@ -23,17 +23,17 @@ public static class GatewayApi
             .RequirePermission(Role.Viewer, Area, Access.Read);
         v1.MapPost("/embeddings", (HttpContext http, Actor actor, EmbeddingsEndpoint embeddings) => embeddings.HandleAsync(http, actor))
             .RequirePermission(Role.Viewer, Area, Access.Read);
-        v1.MapGet("/models", async (HttpContext http, GatewayService gateway, GatewayOptions options) =>
+        v1.MapGet("/models", async (HttpContext http, Actor actor, GatewayService gateway, GatewayOptions options) =>
             {
-                var deployments = await gateway.ListAsync(http.RequestAborted);
+                var deployments = (await gateway.ListAsync(http.RequestAborted)).Where(d => ApiScopes.AdmitsDeployment(actor.Scopes, d.Endpoint, d.Environment));
                 var models = deployments.SelectMany(d => d.Environment == options.DefaultEnvironment ? new[] { (Id: d.Endpoint, d), (Id: d.Name, d) } : [(Id: d.Name, d)])
                     .Select(m => Model(m.Id, m.d.CreatedAt)).ToList();
                 return Results.Json(new { @object = "list", data = models }, Wire);
             })
             .RequirePermission(Role.Viewer, Area, Access.Read);
-        v1.MapGet("/models/{id}", async (string id, HttpContext http, GatewayService gateway) =>
+        v1.MapGet("/models/{id}", async (string id, HttpContext http, Actor actor, GatewayService gateway) =>
             {
-                var deployment = await gateway.ResolveAsync(id, http.RequestAborted);
+                var deployment = await gateway.ResolveAsync(id, actor, http.RequestAborted);
                 return Results.Json(Model(id, deployment.CreatedAt), Wire);
             })
             .RequirePermission(Role.Viewer, Area, Access.Read);

@@ -41,6 +41,16 @@ public sealed class GatewayService(
         return (endpoint, environment);
     }
 
+    /// <summary>Finds the deployment a model name means and checks the key may use it.</summary>
+    public async Task<Deployment> ResolveAsync(string model, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var (endpoint, environment) = ParseModel(model);
+        if (!ApiScopes.AdmitsDeployment(actor.Scopes, endpoint, environment))
+            throw new PermissionDeniedException($"Key '{actor.Name}' ({actor.Id}) has no gateway scope for {endpoint}@{environment}.");
+        return await ResolveAsync(model, cancellationToken);
+    }
+
     public async Task<Deployment> ResolveAsync(string model, CancellationToken cancellationToken)
     {
         var (endpoint, environment) = ParseModel(model);
@@ -74,7 +84,7 @@ public sealed class GatewayService(
         // Bad sampling values and schemas a grammar cannot express are the caller's to fix: refuse before routing.
         _ = SamplingSettings.From(request.Options, () => 0);
         _ = JsonGrammar.For(request.Options.ResponseFormat);
-        var deployment = await ResolveAsync(request.Model, http.RequestAborted);
+        var deployment = await ResolveAsync(request.Model, actor, http.RequestAborted);
         limiter.Admit(actor.Id);
 
         var chosen = DeploymentRouting.Choose(deployment.Spec, Draw());

@@ -329,6 +329,22 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
     }
 
     [Fact]
+    public async Task KeyScopedToOneDeployment_OthersForbiddenAndUnlisted()
+    {
+        await gateway.DeployAsync("scoped", GatewayFixture.Serve(gateway.Tiny1), "qa");
+        await gateway.DeployAsync("scoped", GatewayFixture.Serve(gateway.Tiny1), "dev");
+        var key = await gateway.Server.NewKeyAsync("qa only", scopes: ["gateway:scoped@qa"]);
+        var client = gateway.OpenAi(key);
+
+        await client.GetChatClient("scoped@qa").CompleteChatAsync([new UserChatMessage("hi")], Short(1));
+        var denied = await Assert.ThrowsAsync<ClientResultException>(() => client.GetChatClient("scoped@dev").CompleteChatAsync([new UserChatMessage("hi")], Short(1)));
+        Assert.Equal(403, denied.Status);
+        Assert.Contains("scoped@dev", ErrorBody(denied).GetProperty("message").GetString(), StringComparison.Ordinal);
+        var listed = (await client.GetOpenAIModelClient().GetModelsAsync()).Value.Select(m => m.Id).ToList();
+        Assert.Equal(["scoped@qa"], listed);
+    }
+
+    [Fact]
     public async Task EveryV1Route_NeedsAGatewayScopedKey()
     {
         await gateway.DeployAsync("perm", GatewayFixture.Serve(gateway.Tiny1));
