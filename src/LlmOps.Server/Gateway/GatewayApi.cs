@@ -38,6 +38,11 @@ public static class GatewayApi
             })
             .RequirePermission(Role.Viewer, Area, Access.Read);
 
+        // Usage per key since the process started (the monitoring store will make it durable).
+        routes.MapGet("/api/keys/{id}/usage", (string id, KeyLimiter limiter) => TypedResults.Ok(limiter.Usage(id)))
+            .WithTags("Keys")
+            .RequirePermission(Role.Admin, "keys", Access.Read);
+
         // Prometheus scrapes without a key, as it does /health.
         routes.MapGet("/metrics", async (HttpContext http, GatewayMetrics metrics, ChatRuntimes runtimes) =>
         {

@@ -30,6 +30,14 @@ public sealed class RequestLimitTests(RequestLimitedGateway gateway) : IClassFix
 
         var other = await gateway.Server.NewKeyAsync("another", scopes: ["gateway"]);
         await gateway.OpenAi(other).GetChatClient(model).CompleteChatAsync([new UserChatMessage("hi")]);
+
+        // Usage is counted per key: three admitted requests, the upstream's 5 prompt and 1 completion token each.
+        using var admin = gateway.Server.Client(gateway.Server.AdminKey);
+        var keyId = key.Split('_')[1];
+        using var usage = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync($"/api/keys/{keyId}/usage"));
+        Assert.Equal(3, usage.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal(15, usage.RootElement.GetProperty("promptTokens").GetInt64());
+        Assert.Equal(3, usage.RootElement.GetProperty("completionTokens").GetInt64());
     }
 }
 
