@@ -49,7 +49,8 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
         {
             ModelFormats.Builtin when version.SourceUri == MiniLmEmbeddingGenerator.BuiltinName => miniLm.Value,
             ModelFormats.Remote => RemoteChatClient.CreateEmbeddings(new Uri(version.SourceUri!), ApiKey(version), UpstreamModel(version)),
-            _ => throw new InvalidInputException("model", $"{version.Reference} ({version.Format} {version.SourceUri}) does not serve embeddings; use a builtin {MiniLmEmbeddingGenerator.BuiltinName} or a remote version."),
+            ModelFormats.Gguf => GgufFile(version, (path, sha) => new LlamaCppEmbeddingGenerator(models, path, sha, version.Reference)),
+            _ => throw new InvalidInputException("model", $"{version.Reference} ({version.Format} {version.SourceUri}) does not serve embeddings; use a gguf, remote or builtin {MiniLmEmbeddingGenerator.BuiltinName} version."),
         };
     }
 
@@ -57,6 +58,15 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
     {
         await using var session = await store.OpenAsync(write: false);
         return await session.Models.GetVersionAsync(reference.Model, reference.Version) ?? throw new NotFoundException("model version", reference.Reference);
+    }
+
+    /// <summary>The version's GGUF blob, read in place from the artifact store.</summary>
+    T GgufFile<T>(ModelVersion version, Func<string, string, T> create)
+    {
+        var file = version.Files.FirstOrDefault(f => f.Name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) ?? version.Files[0];
+        var path = artifacts.GetLocalPath(file.Sha256)
+            ?? throw new Inference.InferenceException($"{version.Reference}: blob {file.Sha256} of {file.Name} is not in the artifact store.", isTransient: false);
+        return create(path, file.Sha256);
     }
 
     static string UpstreamModel(ModelVersion version) => version.Tags.TryGetValue(UpstreamModelTag, out var m) ? m : version.ModelName;
@@ -83,10 +93,7 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
         switch (version.Format)
         {
             case ModelFormats.Gguf:
-                var file = version.Files.FirstOrDefault(f => f.Name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) ?? version.Files[0];
-                var path = artifacts.GetLocalPath(file.Sha256)
-                    ?? throw new Inference.InferenceException($"{version.Reference}: blob {file.Sha256} of {file.Name} is not in the artifact store.", isTransient: false);
-                return new LlamaCppChatClient(models, path, file.Sha256, version.Reference);
+                return GgufFile(version, (path, sha) => new LlamaCppChatClient(models, path, sha, version.Reference));
             case ModelFormats.Remote:
                 return RemoteChatClient.Create(new Uri(version.SourceUri!), ApiKey(version), UpstreamModel(version));
             default:

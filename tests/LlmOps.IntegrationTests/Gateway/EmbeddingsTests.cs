@@ -60,6 +60,19 @@ public sealed class EmbeddingsTests(GatewayFixture gateway) : IClassFixture<Gate
     }
 
     [Fact]
+    public async Task Embeddings_TinyGguf_PooledHiddenStatesDeterministic()
+    {
+        var model = await gateway.DeployAsync("emb-gguf", GatewayFixture.Serve(gateway.Tiny1));
+        var client = gateway.OpenAi().GetEmbeddingClient(model);
+        var result = (await client.GenerateEmbeddingsAsync(["the cat", "the cat", "and then of the"])).Value;
+        var vectors = result.Select(e => e.ToFloats().ToArray()).ToArray();
+        Assert.All(vectors, v => Assert.Equal(64, v.Length));
+        Assert.Equal(vectors[0], vectors[1]);
+        Assert.NotEqual(vectors[0], vectors[2]);
+        Assert.True(result.Usage.InputTokenCount >= 6);
+    }
+
+    [Fact]
     public async Task ChatOnAnEmbeddingModel_400NamingIt()
     {
         var model = await gateway.DeployAsync("emb-chat", GatewayFixture.Serve(gateway.MiniLm));
