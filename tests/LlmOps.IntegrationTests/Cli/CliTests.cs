@@ -176,7 +176,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
     public async Task Up_FreshDataDir_ServesHealthAndWritesAdminKeyReadableOnlyByOwner()
     {
         var port = FreePort();
-        var info = CliProcess.StartInfo("up", "--urls", $"http://127.0.0.1:{port}", "--data-dir", DataDir);
+        var info = CliProcess.StartInfo("up", "--urls", $"http://127.0.0.1:{port}", "--data-dir", DataDir, "--slots", "2", "--key-rpm", "30", "--default-env", "qa");
         using var process = System.Diagnostics.Process.Start(info)!;
         try
         {
@@ -194,6 +194,8 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/api/keys")).StatusCode);
+            Assert.Equal("list", (await http.GetFromJsonAsync<JsonElement>("/v1/models")).GetProperty("object").GetString());
+            Assert.Contains("# TYPE llmops:time_to_first_token_seconds histogram", await http.GetStringAsync("/metrics"), StringComparison.Ordinal);
         }
         finally
         {
@@ -202,6 +204,14 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
         }
         var stdout = await process.StandardOutput.ReadToEndAsync();
         Assert.Contains((await File.ReadAllTextAsync(Path.Combine(DataDir, "admin.key"))).Trim(), stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Up_BadGatewaySetting_Exit2NamingIt()
+    {
+        var result = await CliProcess.RunAsync("up", "--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--slots", "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("maxConcurrentRequests", result.Stderr, StringComparison.Ordinal);
     }
 
     static int FreePort()
