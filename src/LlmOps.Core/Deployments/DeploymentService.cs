@@ -82,8 +82,17 @@ public sealed class DeploymentService(IStore store, Actor actor, TimeProvider ti
         {
             var version = await session.Models.GetVersionAsync(reference.Model, reference.Version, cancellationToken)
                 ?? throw new NotFoundException("model version", reference.Reference);
-            if (version.Format is not (ModelFormats.Gguf or ModelFormats.Remote or ModelFormats.Builtin))
-                throw new InvalidInputException("versions", $"{reference.Reference} is {version.Format}; only gguf, remote and builtin versions can be served.");
+            if (version.Format is not (ModelFormats.Gguf or ModelFormats.Remote or ModelFormats.Builtin or ModelFormats.Lora))
+                throw new InvalidInputException("versions", $"{reference.Reference} is {version.Format}; only gguf, lora, remote and builtin versions can be served.");
+            if (version.Format == ModelFormats.Lora)
+            {
+                // An adapter is served over its base: the base must be a GGUF version (its approval is the adapter's own).
+                var baseVersion = version.Lineage is { BaseModel: { } baseModel, BaseVersion: { } baseNumber }
+                    ? await session.Models.GetVersionAsync(baseModel, baseNumber, cancellationToken)
+                    : null;
+                if (baseVersion?.Format != ModelFormats.Gguf)
+                    throw new InvalidInputException("versions", $"{reference.Reference} is a LoRA adapter; it can be served only with a gguf base version in its lineage.");
+            }
             if (environment == Environments.Prod && version.ApprovalState != ApprovalState.Approved)
                 throw new RuleViolationException("prod-requires-approval", $"{reference.Reference} is {version.ApprovalState}; prod can only serve Approved versions.");
         }

@@ -21,7 +21,7 @@ internal sealed class LlamaBatchScheduler : IDisposable
     readonly CancellationTokenSource stopping = new();
     readonly Task loop;
 
-    public LlamaBatchScheduler(LoadedModel model, int slots, int threads)
+    public LlamaBatchScheduler(LoadedModel model, int slots, int threads, (LoraAdapter Adapter, float Scale)? lora = null)
     {
         weights = model.Weights;
         var parameters = new ModelParams(model.Path)
@@ -36,6 +36,7 @@ internal sealed class LlamaBatchScheduler : IDisposable
             GpuLayerCount = 0,
         };
         executor = new BatchedExecutor(weights, parameters);
+        if (lora is { } l) executor.Context.NativeHandle.SetLoraAdapters([(l.Adapter, l.Scale)]);
         loop = Task.Run(RunAsync);
     }
 

@@ -10,7 +10,7 @@ namespace LlmOps.Inference.LlamaCpp;
 
 /// <summary>A GGUF model on llama.cpp as an <see cref="IChatClient"/>: per-request sampling, streaming, usage counts.
 /// The weights come from the shared <see cref="LlamaModelCache"/>; each request gets its own context and frees it when done or cancelled.</summary>
-public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId) : IChatClient
+public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId, LoraFile? lora = null) : IChatClient
 {
     /// <summary>Key in the first update's <see cref="ChatResponseUpdate.AdditionalProperties"/>: seconds spent waiting for a generation slot.</summary>
     public const string QueueSecondsKey = "llmops.queue_seconds";
@@ -64,6 +64,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
             GpuLayerCount = 0,
         };
         using var context = weights.CreateContext(parameters);
+        if (lora is not null) context.NativeHandle.SetLoraAdapters([(model.Adapter(lora), lora.Scale)]);
         var tokens = context.Tokenize(prompt, addBos: true, special: true);
         if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
         if (tokens.Length >= context.ContextSize)
@@ -144,8 +145,8 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         if (tokens.Length >= model.ContextSize)
             throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {model.ContextSize} (prompt and completion together).");
         var budget = Math.Min(sampling.MaxTokens, (int)model.ContextSize - tokens.Length);
-        var pipeline = Pipeline(sampling, grammar);
-        var sequence = model.Scheduler(cache.Options.Threads).Start(tokens, pipeline, budget);
+        var scheduler = model.Scheduler(cache.Options.Threads, lora);
+        var sequence = scheduler.Start(tokens, Pipeline(sampling, grammar), budget);
         try
         {
             var decoder = new StreamingTokenDecoder(Encoding.UTF8, weights);

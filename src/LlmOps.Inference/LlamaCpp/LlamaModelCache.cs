@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using LLama;
 using LLama.Common;
+using LLama.Native;
 
 namespace LlmOps.Inference.LlamaCpp;
 
@@ -155,7 +156,8 @@ public sealed class LlamaModelCache : IDisposable
 public sealed class LoadedModel(string path, string sha256, LLamaWeights weights, uint contextSize, int slots) : IDisposable
 {
     readonly Lock gate = new();
-    LlamaBatchScheduler? scheduler;
+    readonly Dictionary<string, LlamaBatchScheduler> schedulers = new(StringComparer.Ordinal);
+    readonly Dictionary<string, LoraAdapter> adapters = new(StringComparer.Ordinal);
 
     public string Path { get; } = path;
     public string Sha256 { get; } = sha256;
@@ -168,16 +170,41 @@ public sealed class LoadedModel(string path, string sha256, LLamaWeights weights
     public SemaphoreSlim Slots { get; } = new(slots, slots);
 
     /// <summary>Sequences in the shared batch now (0 without continuous batching).</summary>
-    public int BatchedSequences => scheduler?.ActiveSequences ?? 0;
+    public int BatchedSequences
+    {
+        get { lock (gate) return schedulers.Values.Sum(s => s.ActiveSequences); }
+    }
 
-    /// <summary>The most sequences that were in the shared batch at once.</summary>
-    public int PeakBatchedSequences => scheduler?.PeakSequences ?? 0;
+    /// <summary>The most sequences that were in one shared batch at once.</summary>
+    public int PeakBatchedSequences
+    {
+        get { lock (gate) return schedulers.Values.Select(s => s.PeakSequences).DefaultIfEmpty(0).Max(); }
+    }
 
-    internal LlamaBatchScheduler Scheduler(int threads)
+    /// <summary>The batch of the base model, or of the base model with one LoRA adapter applied (a context applies its
+    /// adapters to every sequence, so each adapter gets its own batch).</summary>
+    internal LlamaBatchScheduler Scheduler(int threads, LoraFile? lora)
     {
         lock (gate)
         {
-            return scheduler ??= new LlamaBatchScheduler(this, slotCount, threads);
+            var key = lora?.Sha256 ?? "";
+            if (!schedulers.TryGetValue(key, out var scheduler))
+                schedulers[key] = scheduler = new LlamaBatchScheduler(this, slotCount, threads, lora is null ? null : (Adapter(lora), lora.Scale));
+            return scheduler;
+        }
+    }
+
+    /// <summary>A LoRA adapter file loaded against these weights, once.</summary>
+    internal LoraAdapter Adapter(LoraFile lora)
+    {
+        lock (gate)
+        {
+            if (!adapters.TryGetValue(lora.Sha256, out var adapter))
+            {
+                if (!File.Exists(lora.Path)) throw new NotFoundException("LoRA adapter file", lora.Path);
+                adapters[lora.Sha256] = adapter = Weights.NativeHandle.LoadLoraFromFile(lora.Path);
+            }
+            return adapter;
         }
     }
 
@@ -187,8 +214,10 @@ public sealed class LoadedModel(string path, string sha256, LLamaWeights weights
     {
         lock (gate)
         {
-            scheduler?.Dispose();
-            scheduler = null;
+            foreach (var scheduler in schedulers.Values) scheduler.Dispose();
+            schedulers.Clear();
+            foreach (var adapter in adapters.Values) adapter.Unload();
+            adapters.Clear();
         }
         Weights.Dispose();
     }
@@ -210,6 +239,9 @@ public sealed class ModelLease(LlamaModelCache cache, LoadedModel model) : IDisp
         if (Interlocked.Exchange(ref disposed, 1) == 0) cache.Release(Model);
     }
 }
+
+/// <summary>A LoRA adapter GGUF on disk for a base model, with the scale it is applied at.</summary>
+public sealed record LoraFile(string Path, string Sha256, float Scale = 1f);
 
 /// <summary>A loaded model as reported by <see cref="LlamaModelCache.Loaded"/>.</summary>
 public sealed record LoadedModelInfo(string Sha256, string Path, long SizeInBytes, long ParameterCount, int ActiveLeases, DateTimeOffset LastUsed);

@@ -12,12 +12,14 @@ namespace LlmOps.Server.Gateway;
 
 /// <summary>The runtime of each registry version, made once: GGUF versions on the shared llama.cpp model cache
 /// (their blob read in place from the artifact store), remote versions through an OpenAI-compatible client.</summary>
-/// <remarks>Remote versions: <c>sourceUri</c> is the upstream base URL (ending in <c>/v1</c>); tag <c>upstream_model</c>
+/// <remarks>LoRA versions: the adapter GGUF is the version's file, applied over the gguf base version of its lineage
+/// (tag <c>lora_scale</c>, default 1); the base weights stay shared with every other user of the base. Remote versions: <c>sourceUri</c> is the upstream base URL (ending in <c>/v1</c>); tag <c>upstream_model</c>
 /// names the model there (default: the registry name); tag <c>api_key_env</c> names the environment variable holding its key.</remarks>
 public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaModelCache models) : IDisposable
 {
     public const string UpstreamModelTag = "upstream_model";
     public const string ApiKeyEnvironmentTag = "api_key_env";
+    public const string LoraScaleTag = "lora_scale";
 
     // Versions are immutable, so a runtime made for one never goes stale.
     readonly ConcurrentDictionary<VersionRef, Lazy<Task<IChatClient>>> clients = new();
@@ -94,6 +96,11 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
         {
             case ModelFormats.Gguf:
                 return GgufFile(version, (path, sha) => new LlamaCppChatClient(models, path, sha, version.Reference));
+            case ModelFormats.Lora:
+                var baseVersion = await LoadAsync(new VersionRef(version.Lineage.BaseModel!, version.Lineage.BaseVersion!.Value));
+                var adapter = GgufFile(version, (path, sha) => new LoraFile(path, sha,
+                    version.Tags.TryGetValue(LoraScaleTag, out var scale) ? float.Parse(scale, System.Globalization.CultureInfo.InvariantCulture) : 1f));
+                return GgufFile(baseVersion, (path, sha) => new LlamaCppChatClient(models, path, sha, version.Reference, adapter));
             case ModelFormats.Remote:
                 return RemoteChatClient.Create(new Uri(version.SourceUri!), ApiKey(version), UpstreamModel(version));
             default:

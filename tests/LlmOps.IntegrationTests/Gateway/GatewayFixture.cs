@@ -41,6 +41,9 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Remote versions on the fake upstream, by behaviour: echo, fail, slow, drip.</summary>
     public Dictionary<string, VersionRef> Remote { get; } = [];
 
+    /// <summary>tiny-lora/1: a LoRA adapter over tiny/1.</summary>
+    public VersionRef TinyLora { get; } = new("tiny-lora", 1);
+
     /// <summary>minilm/1: the builtin all-MiniLM-L6-v2 embedding model.</summary>
     public VersionRef MiniLm { get; } = new("minilm", 1);
 
@@ -64,6 +67,14 @@ public class GatewayFixture : IAsyncLifetime
             await approver.ApproveAsync("tiny", version.Version, new ApprovalDecision("fine for tests"));
         }
         await registry.RegisterVersionAsync(new RegisterVersion("minilm", ModelFormats.Builtin, SourceUri: "all-MiniLM-L6-v2"));
+        var loraPath = Path.Combine(folder, "adapter.gguf");
+        await TinyGguf.WriteLoraAsync(loraPath, bScale: 2.0);
+        await using (var adapter = File.OpenRead(loraPath))
+        {
+            var blob = await services.GetRequiredService<IArtifactStore>().PutAsync(adapter);
+            await registry.RegisterVersionAsync(new RegisterVersion("tiny-lora", ModelFormats.Lora, [new ArtifactFile("adapter.gguf", blob.Sha256, blob.Size)],
+                Lineage: new ModelLineage("tiny", 1)));
+        }
         foreach (var behaviour in new[] { "echo", "fail", "slow", "drip" })
         {
             var version = await registry.RegisterVersionAsync(new RegisterVersion($"up-{behaviour}", ModelFormats.Remote, SourceUri: Upstream.BaseAddress.ToString(),

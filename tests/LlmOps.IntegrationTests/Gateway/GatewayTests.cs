@@ -312,6 +312,18 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
     }
 
     [Fact]
+    public async Task LoraVersion_ServedOverSharedBase_AnswersDiffer()
+    {
+        var plain = await gateway.DeployAsync("base", GatewayFixture.Serve(gateway.Tiny1));
+        var adapted = await gateway.DeployAsync("adapted", GatewayFixture.Serve(gateway.TinyLora));
+        var options = Short(12);
+        var a = await gateway.OpenAi().GetChatClient(plain).CompleteChatAsync([new UserChatMessage("hello there")], options);
+        var b = await gateway.OpenAi().GetChatClient(adapted).CompleteChatAsync([new UserChatMessage("hello there")], options);
+        Assert.Equal("tiny-lora/1", b.GetRawResponse().Headers.TryGetValue(GatewayService.VersionHeader, out var v) ? v : null);
+        Assert.NotEqual(a.Value.Content[0].Text, b.Value.Content[0].Text);
+    }
+
+    [Fact]
     public async Task SharedModel_TwoDeploymentsOneLoadedCopy()
     {
         var a = await gateway.DeployAsync("share-a", GatewayFixture.Serve(gateway.Tiny1));

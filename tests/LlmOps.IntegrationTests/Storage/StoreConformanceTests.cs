@@ -446,6 +446,9 @@ public abstract class StoreConformanceTests
         Assert.Equal("versions[0].weight", (await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("dev", "chat", Spec((v1, -1))))).Field);
         await Assert.ThrowsAsync<NotFoundException>(() => deployments.SetAsync("dev", "chat", new DeploymentSpec([new WeightedVersion("tiny", 9)])));
         await Assert.ThrowsAsync<PermissionDeniedException>(() => t.Deployments(Viewer).SetAsync("dev", "chat", Spec((v1, 1))));
+        var orphanAdapter = await t.Registry(Developer).RegisterVersionAsync(new RegisterVersion("adapter", ModelFormats.Lora, [await t.FileAsync("adapter.gguf", "lora")]));
+        var lora = await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("dev", "chat", Spec((orphanAdapter, 1))));
+        Assert.Contains("gguf base", lora.Message, StringComparison.Ordinal);
         Assert.Empty(await t.Deployments(Viewer).ListAsync());
     }
 

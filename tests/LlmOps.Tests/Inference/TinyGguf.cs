@@ -61,6 +61,29 @@ public static class TinyGguf
         await writer.WriteAsync(path);
     }
 
+    /// <summary>Writes a llama.cpp LoRA adapter for the default tiny shape: A and B on every attention Q and V projection
+    /// (<c>blk.N.attn_q.weight.lora_a</c> is [in, rank] and <c>lora_b</c> [rank, out] in GGML order, as llama.cpp expects).
+    /// <paramref name="bScale"/> 0 gives an adapter that changes nothing.</summary>
+    public static async Task WriteLoraAsync(string path, int seed = 11, int rank = 4, float alpha = 8, double bScale = 1.0)
+    {
+        var random = new Random(seed);
+        var writer = new GgufWriter()
+            .Add("general.architecture", "llama")
+            .Add("general.type", "adapter")
+            .Add("adapter.type", "lora")
+            .Add("adapter.lora.alpha", alpha);
+        const int hidden = 64, kv = 2 * 16;
+        for (var i = 0; i < 2; i++)
+        {
+            foreach (var (name, output) in new[] { ("attn_q", hidden), ("attn_v", kv) })
+            {
+                writer.AddTensor($"blk.{i}.{name}.weight.lora_a", [hidden, rank], GgmlType.F32, GgufWriter.Encode(Random(random, hidden * rank, 0.5), GgmlType.F32));
+                writer.AddTensor($"blk.{i}.{name}.weight.lora_b", [rank, output], GgmlType.F32, GgufWriter.Encode(Random(random, rank * output, bScale), GgmlType.F32));
+            }
+        }
+        await writer.WriteAsync(path);
+    }
+
     static float[] Random(Random random, long count, double scale)
     {
         var values = new float[count];
