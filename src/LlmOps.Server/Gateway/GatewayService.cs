@@ -37,7 +37,7 @@ public sealed class GatewayService(
         var endpoint = at > 0 ? model[..at] : model;
         var environment = at > 0 ? model[(at + 1)..] : options.DefaultEnvironment;
         if (!Environments.All.Contains(environment))
-            throw new NotFoundException("model", $"{model}' (environment '{environment}' is not one of {string.Join(", ", Environments.All)}; name a model as ENDPOINT or ENDPOINT@ENVIRONMENT)'");
+            throw new InvalidInputException("model", $"'{model}': environment '{environment}' is not one of {string.Join(", ", Environments.All)}; name a model ENDPOINT or ENDPOINT@ENVIRONMENT.");
         return (endpoint, environment);
     }
 
@@ -56,7 +56,7 @@ public sealed class GatewayService(
         var (endpoint, environment) = ParseModel(model);
         await using var session = await store.OpenAsync(write: false, cancellationToken);
         return await session.Deployments.GetLatestAsync(environment, endpoint, cancellationToken)
-            ?? throw new NotFoundException("model", $"{model}' (no deployment {endpoint}@{environment}; GET /v1/models lists them)'");
+            ?? throw new NotFoundException("model", model);
     }
 
     /// <summary>Every current deployment, for <c>/v1/models</c>.</summary>

@@ -68,7 +68,9 @@ public static class OpenAiRequests
             FrequencyPenalty = OptionalFloat(body, "frequency_penalty"),
             MaxOutputTokens = OptionalInteger(body, "max_tokens") ?? defaultMaxTokens,
             TopK = OptionalInteger(body, "top_k"),
-            Seed = OptionalInteger(body, "seed"),
+            Seed = body.TryGetProperty("seed", out var seed) && seed.ValueKind != JsonValueKind.Null
+                ? (seed.ValueKind == JsonValueKind.Number && seed.TryGetInt64(out var s) ? s : throw new InvalidInputException("seed", "must be a whole number."))
+                : null,
         };
         if (body.TryGetProperty("n", out var n) && n.ValueKind != JsonValueKind.Null && Integer(n, "n") != 1)
             throw new InvalidInputException("n", "only n = 1 is supported.");

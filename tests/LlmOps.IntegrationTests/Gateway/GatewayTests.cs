@@ -130,6 +130,8 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
     }
 
     [Theory]
+    [InlineData("{\"model\": \"bad@staging\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", "model")]
+    [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"seed\": 1.5}", "seed")]
     [InlineData("{\"model\": \"bad@dev\", \"messages\": [", null)]
     [InlineData("{\"model\": \"bad@dev\"}", "messages")]
     [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]}", "messages[0].role")]
