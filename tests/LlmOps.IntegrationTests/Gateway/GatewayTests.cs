@@ -302,6 +302,41 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
     }
 
     [Fact]
+    public async Task ClientDisconnect_TinyGguf_SequenceLeavesBatchAndSlotsFree()
+    {
+        var model = await gateway.DeployAsync("hangup-gguf", GatewayFixture.Serve(gateway.Tiny2));
+        using var cts = new CancellationTokenSource();
+        using var hangingUp = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 });
+        try
+        {
+            await foreach (var update in gateway.OpenAi(transport: hangingUp).GetChatClient(model)
+                .CompleteChatStreamingAsync([new UserChatMessage("hi")], new ChatCompletionOptions { MaxOutputTokenCount = 100, Temperature = 1 }, cts.Token))
+            {
+                if (update.ContentUpdate.Count > 0) await cts.CancelAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: the client hung up.
+        }
+        var runtimes = gateway.Server.App.Services.GetRequiredService<ChatRuntimes>();
+        var store = gateway.Server.App.Services.GetRequiredService<LlmOps.Storage.IStore>();
+        string sha;
+        await using (var session = await store.OpenAsync(write: false)) sha = (await session.Models.GetVersionAsync("tiny", 2))!.Files[0].Sha256;
+        for (var i = 0; i < 100; i++)
+        {
+            var info = runtimes.Models.Loaded.Single(m => m.Sha256 == sha);
+            if (info.ActiveLeases == 0) break;
+            await Task.Delay(20);
+        }
+        using var lease = await runtimes.Models.AcquireAsync(runtimes.Models.Loaded.Single(m => m.Sha256 == sha).Path, sha);
+        Assert.Equal(2, lease.Model.Slots.CurrentCount);
+        // The sequence leaves at the scheduler's next step.
+        for (var i = 0; i < 100 && lease.Model.BatchedSequences > 0; i++) await Task.Delay(20);
+        Assert.Equal(0, lease.Model.BatchedSequences);
+    }
+
+    [Fact]
     public async Task Metrics_VllmStyleNamesLabelledByDeploymentAndVersion()
     {
         var model = await gateway.DeployAsync("measured", GatewayFixture.Serve(gateway.Tiny1));
