@@ -10,6 +10,7 @@ using LlmOps.DataPrep.Recipes;
 //   run <streaming|near|full> <corpus.jsonl> [threads]
 //   profile <corpus.jsonl>      (per-component timings, one thread, records in memory)
 //   training [--steps N] [--no-peer]   (training tokens/s against the PyTorch peer)
+//   serving [hidden] [layers] [tokens] [n,n,…] [threads]   (llama.cpp: per-request contexts vs continuous batching)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 1 && args[0] == "training")
     return await LlmOps.Benchmarks.Training.TrainingThroughput.RunAsync(args.Skip(1).ToArray());
@@ -18,6 +19,17 @@ if (args.Length >= 3 && args[0] == "generate")
     var sw = Stopwatch.StartNew();
     var stats = CorpusGenerator.Write(args[1], long.Parse(args[2], inv) * 1_000_000);
     Console.WriteLine(string.Create(inv, $"generated {stats.Records} records, {stats.Bytes / 1e6:0.0} MB, planted exact {stats.ExactPlanted}, near {stats.NearPlanted}, pii {stats.PiiPlanted} in {sw.Elapsed.TotalSeconds:0.0} s"));
+    return 0;
+}
+if (args.Length >= 1 && args[0] == "serving")
+{
+    // serving [hidden] [layers] [tokens] [concurrency,concurrency,...] [threads]
+    await ServingBench.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], inv) : 256,
+        args.Length > 2 ? int.Parse(args[2], inv) : 4,
+        args.Length > 3 ? int.Parse(args[3], inv) : 64,
+        (args.Length > 4 ? args[4] : "1,4,8").Split(',').Select(c => int.Parse(c, inv)).ToArray(),
+        args.Length > 5 ? int.Parse(args[5], inv) : 2);
     return 0;
 }
 if (args.Length >= 2 && args[0] == "profile")

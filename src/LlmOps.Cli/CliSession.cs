@@ -3,6 +3,7 @@ using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Events;
+using LlmOps.Deployments;
 using LlmOps.Cli.Remote;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
@@ -26,13 +27,14 @@ public sealed class CliSession : IAsyncDisposable
     readonly Actor? localActor;
     WebApplication? workers;
 
-    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IWebhooks webhooks,
+    CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IWebhooks webhooks, IDeployments deployments,
         Func<Stream, CancellationToken, Task<BlobInfo>> upload, Func<string, CancellationToken, Task<Stream>> download,
         IAsyncDisposable? owned, LlmOpsClient? client, string location, StorageOptions? storage = null, Actor? localActor = null)
     {
         this.storage = storage;
         this.localActor = localActor;
         Download = download;
+        Deployments = deployments;
         Models = models;
         Datasets = datasets;
         Runs = runs;
@@ -51,6 +53,7 @@ public sealed class CliSession : IAsyncDisposable
     public IApiKeys Keys { get; }
     public IAuditTrail Audit { get; }
     public IWebhooks Webhooks { get; }
+    public IDeployments Deployments { get; }
 
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
@@ -98,7 +101,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote, remote, remote.UploadAsync, remote.DownloadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote, remote, remote.UploadAsync, remote.DownloadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -115,7 +118,7 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), artifacts.PutAsync,
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), new DeploymentService(store, actor, time), artifacts.PutAsync,
                 (sha256, _) => Task.FromResult(artifacts.OpenRead(sha256)), store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
         }
         catch

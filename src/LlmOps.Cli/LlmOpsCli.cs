@@ -26,6 +26,7 @@ public static class LlmOpsCli
         root.Subcommands.Add(AuditCommands.Build());
         root.Subcommands.Add(WebhookCommands.Build());
         root.Subcommands.Add(EvalCommands.Build());
+        root.Subcommands.Add(DeployCommands.Build());
         return root;
     }
 

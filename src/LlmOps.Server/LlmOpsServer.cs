@@ -2,6 +2,8 @@ using LlmOps.Identity;
 using LlmOps.Server.Artifacts;
 using LlmOps.Server.Audit;
 using LlmOps.Server.Datasets;
+using LlmOps.Server.Deployments;
+using LlmOps.Server.Gateway;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
 using LlmOps.Server.Pipelines;
@@ -92,6 +94,8 @@ public static class LlmOpsServer
         routes.MapKeysApi();
         routes.MapAuditApi();
         routes.MapWebhooksApi();
+        routes.MapDeploymentsApi();
+        routes.MapGatewayApi();
         return routes;
     }
 

@@ -25,4 +25,13 @@ internal static partial class Log
 
     [LoggerMessage(1004, LogLevel.Information, "Created the first admin key {KeyId}")]
     public static partial void AdminKeyCreated(ILogger logger, string keyId);
+
+    [LoggerMessage(1100, LogLevel.Warning, "Gateway {Deployment}: version {Version} failed, trying the next in the chain: {Reason}")]
+    public static partial void VersionFailed(ILogger logger, string deployment, string version, string reason);
+
+    [LoggerMessage(1101, LogLevel.Error, "Gateway {Deployment}: version {Version} failed while streaming")]
+    public static partial void StreamFailed(ILogger logger, Exception exception, string deployment, string version);
+
+    [LoggerMessage(1102, LogLevel.Information, "Gateway {Deployment}: shadow {Version} failed: {Reason}")]
+    public static partial void ShadowFailed(ILogger logger, string deployment, string version, string reason);
 }

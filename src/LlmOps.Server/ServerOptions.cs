@@ -1,3 +1,4 @@
+using LlmOps.Server.Gateway;
 using LlmOps.Storage;
 
 namespace LlmOps.Server;
@@ -40,6 +41,8 @@ public sealed class ServerOptions
 
     /// <summary>Log only warnings and errors (an in-process host behind a CLI command).</summary>
     public bool Quiet { get; set; }
+    /// <summary>The OpenAI-compatible gateway: default environment, timeouts, llama.cpp runtime, per-key limits.</summary>
+    public GatewayOptions Gateway { get; set; } = new();
 
     /// <summary>Log lines as JSON objects (for log shippers) instead of text.</summary>
     public bool JsonLogs { get; set; }
@@ -59,6 +62,7 @@ public sealed class ServerOptions
         if (JobInvisibilityTimeout < TimeSpan.FromSeconds(5)) throw new InvalidInputException("jobInvisibilityTimeout", "must be at least 5 seconds.");
         if (Workers < 0 || Workers > 64) throw new InvalidInputException("workers", "must be between 0 and 64.");
         if (Workers > 0 && WorkerQueues.Count == 0) throw new InvalidInputException("queues", "workers need at least one queue.");
+        Gateway.Validate();
         if (string.IsNullOrWhiteSpace(Storage.DataDir)) throw new InvalidInputException("dataDir", "a data directory is required.");
     }
 }

@@ -14,12 +14,30 @@ internal static class UpCommand
     {
         var urls = new Option<string>("--urls") { Description = "Listen address(es), ';'-separated.", DefaultValueFactory = _ => ServerOptions.DefaultUrl };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write logs as JSON lines." };
-        var command = new Command("up", "Start the LlmOps server (SQLite and a local artifact folder unless --postgres is given).") { urls, jsonLogs };
+        var defaultEnv = new Option<string>("--default-env") { Description = "Environment a bare model name is served from in /v1.", DefaultValueFactory = _ => "prod" };
+        defaultEnv.AcceptOnlyFromAmong([.. LlmOps.Registry.Environments.All]);
+        var slots = new Option<int>("--slots") { Description = "Requests generating at once per GGUF model (continuous batching); the rest queue.", DefaultValueFactory = _ => 4 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for llama.cpp.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var idleUnload = new Option<int>("--idle-unload-minutes") { Description = "Unload a model after this many minutes without requests.", DefaultValueFactory = _ => 10 };
+        var rpm = new Option<int>("--key-rpm") { Description = "Requests per minute per API key on /v1 (0: no limit)." };
+        var tpm = new Option<int>("--key-tpm") { Description = "Tokens per minute per API key on /v1 (0: no limit)." };
+        var budget = new Option<long>("--key-token-budget") { Description = "Tokens per API key while the server runs (0: no limit)." };
+        var command = new Command("up", "Start the LlmOps server (SQLite and a local artifact folder unless --postgres is given).")
+        {
+            urls, jsonLogs, defaultEnv, slots, threads, idleUnload, rpm, tpm, budget,
+        };
         command.SetAction((parse, ct) => LlmOpsCli.Guard(parse, async output =>
         {
             var storage = CliSession.StorageFor(parse);
             var dataDirectory = new DataDirectory(storage.DataDir).Ensure();
             var options = new ServerOptions { Urls = parse.GetValue(urls)!, Storage = storage, JsonLogs = parse.GetValue(jsonLogs) };
+            options.Gateway.DefaultEnvironment = parse.GetValue(defaultEnv)!;
+            options.Gateway.LlamaCpp.MaxConcurrentRequests = parse.GetValue(slots);
+            options.Gateway.LlamaCpp.Threads = parse.GetValue(threads);
+            options.Gateway.LlamaCpp.IdleUnloadAfter = TimeSpan.FromMinutes(parse.GetValue(idleUnload));
+            options.Gateway.Limits.RequestsPerMinute = parse.GetValue(rpm);
+            options.Gateway.Limits.TokensPerMinute = parse.GetValue(tpm);
+            options.Gateway.Limits.TokenBudget = parse.GetValue(budget);
             await using var app = LlmOpsServer.Build(options);
             var created = await app.PrepareAsync(ct);
             if (created is not null)

@@ -6,6 +6,7 @@ using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Events;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
 using LlmOps.Registry;
@@ -15,7 +16,7 @@ using LlmOps.Storage;
 namespace LlmOps.Cli.Remote;
 
 /// <summary>The server's <c>/api</c> behind the same Core interfaces the CLI uses locally; ProblemDetails become the same exceptions.</summary>
-public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IWebhooks, IDisposable
+public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IWebhooks, IDeployments, IDisposable
 {
     readonly HttpClient http;
 
@@ -149,6 +150,18 @@ public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker
         SendAsync<AuditVerification>(HttpMethod.Get, "api/audit/verify", null, cancellationToken);
     Task<IReadOnlyList<AuditEntry>> IAuditTrail.ListAsync(long afterSequence, int limit, CancellationToken cancellationToken) =>
         SendAsync<IReadOnlyList<AuditEntry>>(HttpMethod.Get, $"api/audit?after={afterSequence}&limit={limit}", null, cancellationToken);
+
+    // Deployments
+    public Task<Deployment> SetAsync(string environment, string endpoint, DeploymentSpec spec, CancellationToken cancellationToken = default) =>
+        SendAsync<Deployment>(HttpMethod.Put, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}", spec, cancellationToken);
+    public Task<Deployment> GetAsync(string environment, string endpoint, CancellationToken cancellationToken = default) =>
+        SendAsync<Deployment>(HttpMethod.Get, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}", null, cancellationToken);
+    Task<IReadOnlyList<Deployment>> IDeployments.ListAsync(string? environment, CancellationToken cancellationToken) =>
+        SendAsync<IReadOnlyList<Deployment>>(HttpMethod.Get, environment is null ? "api/deployments" : $"api/deployments?environment={Esc(environment)}", null, cancellationToken);
+    public Task<IReadOnlyList<Deployment>> HistoryAsync(string environment, string endpoint, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<Deployment>>(HttpMethod.Get, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}/revisions", null, cancellationToken);
+    public Task<Deployment> RollbackAsync(string environment, string endpoint, CancellationToken cancellationToken = default) =>
+        SendAsync<Deployment>(HttpMethod.Post, $"api/deployments/{Esc(environment)}/{Esc(endpoint)}/rollback", null, cancellationToken);
 
     // Artifacts
     /// <summary>Streams a file to the server's artifact store.</summary>

@@ -12,6 +12,10 @@ public interface IArtifactStore
     /// <summary>True when the blob is present.</summary>
     bool Exists(string sha256);
 
+    /// <summary>A path on this machine where the blob can be read in place (native runtimes such as llama.cpp
+    /// map files, so a copy would double disk use), or null when absent. Readers must not modify the file.</summary>
+    string? GetLocalPath(string sha256);
+
     /// <summary>The blob's size, or null when absent.</summary>
     long? GetSize(string sha256);
 

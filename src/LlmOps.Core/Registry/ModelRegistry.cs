@@ -48,10 +48,12 @@ public sealed partial class ModelRegistry(IStore store, IArtifactStore artifacts
         if (!ModelFormats.All.Contains(request.Format))
             throw new InvalidInputException("format", $"unknown format '{request.Format}'; use one of {string.Join(", ", ModelFormats.All)}.");
         var files = request.Files ?? [];
-        if (files.Count == 0 && request.Format != ModelFormats.Remote)
+        if (files.Count == 0 && request.Format is not (ModelFormats.Remote or ModelFormats.Builtin))
             throw new InvalidInputException("files", $"a {request.Format} version needs at least one file.");
         if (request.Format == ModelFormats.Remote && string.IsNullOrWhiteSpace(request.SourceUri))
             throw new InvalidInputException("sourceUri", "a remote version needs the endpoint URL in sourceUri.");
+        if (request.Format == ModelFormats.Builtin && string.IsNullOrWhiteSpace(request.SourceUri))
+            throw new InvalidInputException("sourceUri", "a builtin version names the shipped model in sourceUri (e.g. all-MiniLM-L6-v2).");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < files.Count; i++)
         {

@@ -36,7 +36,10 @@ public static class ModelFormats
     public const string Lora = "lora";
     public const string Remote = "remote";
 
-    public static IReadOnlyList<string> All { get; } = [Gguf, TorchSharp, Lora, Remote];
+    /// <summary>A model shipped with LlmOps itself, named in sourceUri (e.g. <c>all-MiniLM-L6-v2</c>); no files.</summary>
+    public const string Builtin = "builtin";
+
+    public static IReadOnlyList<string> All { get; } = [Gguf, TorchSharp, Lora, Remote, Builtin];
 }
 
 /// <summary>Where a version stands in review (as SageMaker's model approval status).</summary>

@@ -2,6 +2,7 @@ using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Events;
 using LlmOps.Evaluation;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
 using LlmOps.Registry;
@@ -35,6 +36,7 @@ public interface IStoreSession : IAsyncDisposable
     IPipelineRecords Pipelines { get; }
     IEventRecords Events { get; }
     IEvalRecords Evals { get; }
+    IDeploymentRecords Deployments { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -170,4 +172,16 @@ public interface IEvalRecords
 
     /// <summary>Candidate cases, then baseline cases, each in run order.</summary>
     Task<IReadOnlyList<EvalCaseRecord>> ListCasesAsync(string runId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Deployment revisions; the newest revision of an endpoint is its current state.</summary>
+public interface IDeploymentRecords
+{
+    Task InsertAsync(Deployment deployment, CancellationToken cancellationToken = default);
+    Task<Deployment?> GetLatestAsync(string environment, string endpoint, CancellationToken cancellationToken = default);
+    Task<Deployment?> GetAsync(string environment, string endpoint, int revision, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Deployment>> ListRevisionsAsync(string environment, string endpoint, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest revision of every endpoint, by environment then endpoint.</summary>
+    Task<IReadOnlyList<Deployment>> ListLatestAsync(CancellationToken cancellationToken = default);
 }

@@ -3,14 +3,18 @@ using LLama;
 using LLama.Common;
 using LLama.Native;
 using LLama.Sampling;
+using System.Text;
 using Microsoft.Extensions.AI;
 
 namespace LlmOps.Inference.LlamaCpp;
 
 /// <summary>A GGUF model on llama.cpp as an <see cref="IChatClient"/>: per-request sampling, streaming, usage counts.
 /// The weights come from the shared <see cref="LlamaModelCache"/>; each request gets its own context and frees it when done or cancelled.</summary>
-public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId) : IChatClient
+public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId, LoraFile? lora = null) : IChatClient
 {
+    /// <summary>Key in the first update's <see cref="ChatResponseUpdate.AdditionalProperties"/>: seconds spent waiting for a generation slot.</summary>
+    public const string QueueSecondsKey = "llmops.queue_seconds";
+
     public ChatClientMetadata Metadata { get; } = new("llama.cpp", null, modelId);
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -28,85 +32,174 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
 
         using var lease = await cache.AcquireAsync(modelPath, sha256, cancellationToken);
         var model = lease.Model;
+        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         await model.Slots.WaitAsync(cancellationToken);
+        var queueSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalSeconds;
         try
         {
-            var weights = model.Weights;
-            var prompt = ChatPrompt.Format(weights, list, options);
-            var parameters = new ModelParams(modelPath)
-            {
-                ContextSize = model.ContextSize,
-                BatchSize = model.ContextSize,
-                UBatchSize = model.ContextSize,
-                Threads = cache.Options.Threads,
-                GpuLayerCount = 0,
-            };
-            using var context = weights.CreateContext(parameters);
-            var tokens = context.Tokenize(prompt, addBos: true, special: true);
-            if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
-            if (tokens.Length >= context.ContextSize)
-                throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {context.ContextSize} (prompt and completion together).");
-            var budget = Math.Min(sampling.MaxTokens, (int)context.ContextSize - tokens.Length);
-
-            using var pipeline = new DefaultSamplingPipeline
-            {
-                Temperature = sampling.Temperature,
-                TopP = sampling.TopP,
-                TopK = sampling.TopK,
-                Seed = sampling.Seed,
-                PresencePenalty = sampling.PresencePenalty,
-                FrequencyPenalty = sampling.FrequencyPenalty,
-                Grammar = grammar,
-            };
-            var batch = new LLamaBatch();
-            for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
-            await DecodeAsync(context, batch, cancellationToken);
-            var logitIndex = tokens.Length - 1;
-            var position = tokens.Length;
-
-            var decoder = new StreamingTokenDecoder(context);
-            var stops = new StopSequenceFilter(sampling.Stop);
-            var generated = 0;
-            var finish = ChatFinishReason.Length;
-            while (generated < budget)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var token = pipeline.Sample(context.NativeHandle, logitIndex);
-                if (token.IsEndOfGeneration(weights.Vocab))
-                {
-                    finish = ChatFinishReason.Stop;
-                    break;
-                }
-                generated++;
-                decoder.Add(token);
-                var (text, stopped) = stops.Push(decoder.Read());
-                if (text.Length > 0) yield return Update(responseId, created, new TextContent(text));
-                if (stopped)
-                {
-                    finish = ChatFinishReason.Stop;
-                    break;
-                }
-                if (generated == budget) break;
-                batch.Clear();
-                batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
-                await DecodeAsync(context, batch, cancellationToken);
-                logitIndex = 0;
-            }
-            if (finish != ChatFinishReason.Stop || !stops.Stopped)
-            {
-                var rest = stops.Flush();
-                if (rest.Length > 0) yield return Update(responseId, created, new TextContent(rest));
-            }
-            var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
-            var last = Update(responseId, created, new UsageContent(usage));
-            last.FinishReason = finish;
-            yield return last;
+            var stream = cache.Options.ContinuousBatching
+                ? GenerateBatchedAsync(model, list, options, sampling, grammar, responseId, created, queueSeconds, cancellationToken)
+                : GenerateAloneAsync(model, list, options, sampling, grammar, responseId, created, queueSeconds, cancellationToken);
+            await foreach (var update in stream) yield return update;
         }
         finally
         {
             model.Slots.Release();
         }
     }
+
+    /// <summary>One request in its own llama.cpp context.</summary>
+    async IAsyncEnumerable<ChatResponseUpdate> GenerateAloneAsync(LoadedModel model, IReadOnlyList<ChatMessage> list, ChatOptions? options, SamplingSettings sampling,
+        Grammar? grammar, string responseId, DateTimeOffset created, double queueSeconds, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var first = true;
+        var weights = model.Weights;
+        var prompt = ChatPrompt.Format(weights, list, options);
+        var parameters = new ModelParams(modelPath)
+        {
+            ContextSize = model.ContextSize,
+            BatchSize = model.ContextSize,
+            UBatchSize = model.ContextSize,
+            Threads = cache.Options.Threads,
+            GpuLayerCount = 0,
+        };
+        using var context = weights.CreateContext(parameters);
+        if (lora is not null) context.NativeHandle.SetLoraAdapters([(model.Adapter(lora), lora.Scale)]);
+        var tokens = context.Tokenize(prompt, addBos: true, special: true);
+        if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
+        if (tokens.Length >= context.ContextSize)
+            throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {context.ContextSize} (prompt and completion together).");
+        var budget = Math.Min(sampling.MaxTokens, (int)context.ContextSize - tokens.Length);
+
+        using var pipeline = new DefaultSamplingPipeline
+        {
+            Temperature = sampling.Temperature,
+            TopP = sampling.TopP,
+            TopK = sampling.TopK,
+            Seed = sampling.Seed,
+            PresencePenalty = sampling.PresencePenalty,
+            FrequencyPenalty = sampling.FrequencyPenalty,
+            Grammar = grammar,
+        };
+        var batch = new LLamaBatch();
+        for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
+        await DecodeAsync(context, batch, cancellationToken);
+        var logitIndex = tokens.Length - 1;
+        var position = tokens.Length;
+
+        var decoder = new StreamingTokenDecoder(context);
+        var stops = new StopSequenceFilter(sampling.Stop);
+        var generated = 0;
+        var finish = ChatFinishReason.Length;
+        while (generated < budget)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var token = pipeline.Sample(context.NativeHandle, logitIndex);
+            if (token.IsEndOfGeneration(weights.Vocab))
+            {
+                finish = ChatFinishReason.Stop;
+                break;
+            }
+            generated++;
+            decoder.Add(token);
+            var (text, stopped) = stops.Push(decoder.Read());
+            if (text.Length > 0)
+            {
+                var update = Update(responseId, created, new TextContent(text));
+                if (first) update.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
+                first = false;
+                yield return update;
+            }
+            if (stopped)
+            {
+                finish = ChatFinishReason.Stop;
+                break;
+            }
+            if (generated == budget) break;
+            batch.Clear();
+            batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
+            await DecodeAsync(context, batch, cancellationToken);
+            logitIndex = 0;
+        }
+        if (finish != ChatFinishReason.Stop || !stops.Stopped)
+        {
+            var rest = stops.Flush();
+            if (rest.Length > 0) yield return Update(responseId, created, new TextContent(rest));
+        }
+        var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
+        var last = Update(responseId, created, new UsageContent(usage));
+        last.FinishReason = finish;
+        if (first) last.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
+        yield return last;
+    }
+
+    /// <summary>One request as a sequence in the model's shared batch.</summary>
+    async IAsyncEnumerable<ChatResponseUpdate> GenerateBatchedAsync(LoadedModel model, IReadOnlyList<ChatMessage> list, ChatOptions? options, SamplingSettings sampling,
+        Grammar? grammar, string responseId, DateTimeOffset created, double queueSeconds, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var first = true;
+        var weights = model.Weights;
+        var prompt = ChatPrompt.Format(weights, list, options);
+        var tokens = weights.Tokenize(prompt, true, true, Encoding.UTF8);
+        if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
+        if (tokens.Length >= model.ContextSize)
+            throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {model.ContextSize} (prompt and completion together).");
+        var budget = Math.Min(sampling.MaxTokens, (int)model.ContextSize - tokens.Length);
+        var scheduler = model.Scheduler(cache.Options.Threads, lora);
+        var sequence = scheduler.Start(tokens, Pipeline(sampling, grammar), budget);
+        try
+        {
+            var decoder = new StreamingTokenDecoder(Encoding.UTF8, weights);
+            var stops = new StopSequenceFilter(sampling.Stop);
+            var generated = 0;
+            var stopped = false;
+            await foreach (var token in sequence.Tokens.Reader.ReadAllAsync(cancellationToken))
+            {
+                generated++;
+                decoder.Add(token);
+                var (text, hit) = stops.Push(decoder.Read());
+                if (text.Length > 0)
+                {
+                    var update = Update(responseId, created, new TextContent(text));
+                    if (first) update.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
+                    first = false;
+                    yield return update;
+                }
+                if (hit)
+                {
+                    stopped = true;
+                    break;
+                }
+            }
+            if (!stopped)
+            {
+                var rest = stops.Flush();
+                if (rest.Length > 0) yield return Update(responseId, created, new TextContent(rest));
+            }
+            var finish = stopped || generated < budget ? ChatFinishReason.Stop : ChatFinishReason.Length;
+            var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
+            var last = Update(responseId, created, new UsageContent(usage));
+            last.FinishReason = finish;
+            if (first) last.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
+            yield return last;
+        }
+        finally
+        {
+            // Done, stopped or cancelled: the sequence leaves the batch at the next step and its KV cells are freed.
+            sequence.Leave();
+        }
+    }
+
+    static DefaultSamplingPipeline Pipeline(SamplingSettings sampling, Grammar? grammar) => new()
+    {
+        Temperature = sampling.Temperature,
+        TopP = sampling.TopP,
+        TopK = sampling.TopK,
+        Seed = sampling.Seed,
+        PresencePenalty = sampling.PresencePenalty,
+        FrequencyPenalty = sampling.FrequencyPenalty,
+        Grammar = grammar,
+    };
 
     ChatResponseUpdate Update(string responseId, DateTimeOffset created, AIContent content) => new(ChatRole.Assistant, [content])
     {

@@ -12,6 +12,10 @@ public sealed class LlamaCppOptions
     /// <summary>Requests generating at once per model; the rest wait in line.</summary>
     public int MaxConcurrentRequests { get; set; } = 4;
 
+    /// <summary>Generate every request of a model in one shared batch (llama.cpp sequences, one decode per step for all);
+    /// off gives each request its own context.</summary>
+    public bool ContinuousBatching { get; set; } = true;
+
     /// <summary>A model unused for this long is unloaded.</summary>
     public TimeSpan IdleUnloadAfter { get; set; } = TimeSpan.FromMinutes(10);
 

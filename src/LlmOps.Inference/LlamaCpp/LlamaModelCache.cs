@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using LLama;
 using LLama.Common;
+using LLama.Native;
 
 namespace LlmOps.Inference.LlamaCpp;
 
@@ -104,7 +105,7 @@ public sealed class LlamaModelCache : IDisposable
                 }
             }
         }
-        foreach (var model in unload) model.Weights.Dispose();
+        foreach (var model in unload) model.Dispose();
         return unload.Count;
     }
 
@@ -146,14 +147,18 @@ public sealed class LlamaModelCache : IDisposable
         sweeper.Dispose();
         foreach (var task in all)
         {
-            if (task.IsCompletedSuccessfully) task.Result.Weights.Dispose();
+            if (task.IsCompletedSuccessfully) task.Result.Dispose();
         }
     }
 }
 
 /// <summary>A model in memory: its weights, its context length and the slots requests take turns on.</summary>
-public sealed class LoadedModel(string path, string sha256, LLamaWeights weights, uint contextSize, int slots)
+public sealed class LoadedModel(string path, string sha256, LLamaWeights weights, uint contextSize, int slots) : IDisposable
 {
+    readonly Lock gate = new();
+    readonly Dictionary<string, LlamaBatchScheduler> schedulers = new(StringComparer.Ordinal);
+    readonly Dictionary<string, LoraAdapter> adapters = new(StringComparer.Ordinal);
+
     public string Path { get; } = path;
     public string Sha256 { get; } = sha256;
     public LLamaWeights Weights { get; } = weights;
@@ -163,6 +168,59 @@ public sealed class LoadedModel(string path, string sha256, LLamaWeights weights
 
     /// <summary>Requests generating at once; waiting for a slot is the request's queue time.</summary>
     public SemaphoreSlim Slots { get; } = new(slots, slots);
+
+    /// <summary>Sequences in the shared batch now (0 without continuous batching).</summary>
+    public int BatchedSequences
+    {
+        get { lock (gate) return schedulers.Values.Sum(s => s.ActiveSequences); }
+    }
+
+    /// <summary>The most sequences that were in one shared batch at once.</summary>
+    public int PeakBatchedSequences
+    {
+        get { lock (gate) return schedulers.Values.Select(s => s.PeakSequences).DefaultIfEmpty(0).Max(); }
+    }
+
+    /// <summary>The batch of the base model, or of the base model with one LoRA adapter applied (a context applies its
+    /// adapters to every sequence, so each adapter gets its own batch).</summary>
+    internal LlamaBatchScheduler Scheduler(int threads, LoraFile? lora)
+    {
+        lock (gate)
+        {
+            var key = lora?.Sha256 ?? "";
+            if (!schedulers.TryGetValue(key, out var scheduler))
+                schedulers[key] = scheduler = new LlamaBatchScheduler(this, slotCount, threads, lora is null ? null : (Adapter(lora), lora.Scale));
+            return scheduler;
+        }
+    }
+
+    /// <summary>A LoRA adapter file loaded against these weights, once.</summary>
+    internal LoraAdapter Adapter(LoraFile lora)
+    {
+        lock (gate)
+        {
+            if (!adapters.TryGetValue(lora.Sha256, out var adapter))
+            {
+                if (!File.Exists(lora.Path)) throw new NotFoundException("LoRA adapter file", lora.Path);
+                adapters[lora.Sha256] = adapter = Weights.NativeHandle.LoadLoraFromFile(lora.Path);
+            }
+            return adapter;
+        }
+    }
+
+    readonly int slotCount = slots;
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var scheduler in schedulers.Values) scheduler.Dispose();
+            schedulers.Clear();
+            foreach (var adapter in adapters.Values) adapter.Unload();
+            adapters.Clear();
+        }
+        Weights.Dispose();
+    }
 
     internal int Leases { get; set; }
     internal DateTimeOffset LastUsed { get; set; }
@@ -181,6 +239,9 @@ public sealed class ModelLease(LlamaModelCache cache, LoadedModel model) : IDisp
         if (Interlocked.Exchange(ref disposed, 1) == 0) cache.Release(Model);
     }
 }
+
+/// <summary>A LoRA adapter GGUF on disk for a base model, with the scale it is applied at.</summary>
+public sealed record LoraFile(string Path, string Sha256, float Scale = 1f);
 
 /// <summary>A loaded model as reported by <see cref="LlamaModelCache.Loaded"/>.</summary>
 public sealed record LoadedModelInfo(string Sha256, string Path, long SizeInBytes, long ParameterCount, int ActiveLeases, DateTimeOffset LastUsed);

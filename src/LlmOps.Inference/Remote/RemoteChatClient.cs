@@ -10,8 +10,20 @@ public static class RemoteChatClient
     /// <summary>A chat client for <paramref name="model"/> at <paramref name="endpoint"/> (the base URL ending in <c>/v1</c>).</summary>
     public static IChatClient Create(Uri endpoint, string? apiKey, string model, TimeSpan? timeout = null)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentException.ThrowIfNullOrEmpty(model);
+        return Client(endpoint, apiKey, timeout).GetChatClient(model).AsIChatClient();
+    }
+
+    /// <summary>An embedding generator for <paramref name="model"/> at <paramref name="endpoint"/>.</summary>
+    public static IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddings(Uri endpoint, string? apiKey, string model, TimeSpan? timeout = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        return Client(endpoint, apiKey, timeout).GetEmbeddingClient(model).AsIEmbeddingGenerator();
+    }
+
+    static OpenAIClient Client(Uri endpoint, string? apiKey, TimeSpan? timeout)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
         if (endpoint.Scheme is not ("http" or "https")) throw new InvalidInputException("sourceUri", $"'{endpoint}' is not an http(s) URL.");
         var options = new OpenAIClientOptions
         {
@@ -21,7 +33,6 @@ public static class RemoteChatClient
             RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
         };
         // Upstreams without auth still need a non-empty credential for the client library.
-        var client = new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "none" : apiKey), options);
-        return client.GetChatClient(model).AsIChatClient();
+        return new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "none" : apiKey), options);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmOps.Server.Gateway;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -11,6 +12,21 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Pr
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (OpenAiErrors.IsGatewayPath(httpContext.Request.Path))
+        {
+            var error = OpenAiErrors.From(exception);
+            if (error.Status >= 500) Log.Unhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            else Log.RequestRefused(logger, error.Status, error.Code ?? error.Type, error.Message);
+            if (httpContext.Response.HasStarted)
+            {
+                httpContext.Abort();
+                return true;
+            }
+            if (exception is RateLimitedException limited)
+                httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await OpenAiErrors.WriteAsync(httpContext, error);
+            return true;
+        }
         var problem = ToProblem(exception);
         if (problem.Status >= 500) Log.Unhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         else Log.RequestRefused(logger, problem.Status!.Value, problem.Title ?? "", problem.Detail ?? "");

@@ -2,9 +2,13 @@ using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Events;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
+using LlmOps.Inference.LlamaCpp;
+using LlmOps.Monitoring;
+using LlmOps.Server.Gateway;
 using LlmOps.Server.Identity;
 using LlmOps.Storage;
 using LlmOps.Storage.Artifacts;
@@ -12,6 +16,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmOps.Server.Hosting;
 
@@ -44,6 +49,15 @@ public static class ServiceRegistration
         services.AddScoped<IDatasetRegistry>(sp => new DatasetRegistry(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IWebhooks>(sp => new WebhookService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(options.Gateway);
+        services.AddSingleton(sp => new LlamaModelCache(options.Gateway.LlamaCpp, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ChatRuntimes>();
+        services.TryAddSingleton<ITraceSink, InMemoryTraceSink>();
+        services.AddSingleton(sp => new KeyLimiter(options.Gateway.Limits, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<GatewayService>();
+        services.AddSingleton<EmbeddingsEndpoint>();
+        services.AddScoped<IDeployments>(sp => new DeploymentService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IAuditTrail>(sp => new AuditTrail(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>()));
         services.AddScoped(sp => new ArtifactGarbageCollector(sp.GetRequiredService<IStore>(), sp.GetRequiredService<IArtifactStore>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));

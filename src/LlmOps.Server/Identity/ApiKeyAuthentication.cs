@@ -44,6 +44,13 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     Task WriteProblemAsync(int status, string title, string detail)
     {
+        if (Gateway.OpenAiErrors.IsGatewayPath(Request.Path))
+        {
+            if (status == StatusCodes.Status401Unauthorized) Response.Headers.WWWAuthenticate = "Bearer";
+            return Gateway.OpenAiErrors.WriteAsync(Context, status == StatusCodes.Status401Unauthorized
+                ? new(status, detail, "invalid_request_error", null, "invalid_api_key")
+                : new(status, detail, "permission_error", null, "insufficient_permissions"));
+        }
         Response.StatusCode = status;
         if (status == StatusCodes.Status401Unauthorized) Response.Headers.WWWAuthenticate = "Bearer";
         return Response.WriteAsJsonAsync(new ProblemDetails { Status = status, Title = title, Detail = detail, Instance = Request.Path },

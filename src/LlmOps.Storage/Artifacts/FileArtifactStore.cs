@@ -80,6 +80,13 @@ public sealed class FileArtifactStore : IArtifactStore
         return File.Exists(BlobPath(sha256));
     }
 
+    public string? GetLocalPath(string sha256)
+    {
+        ArtifactNames.ValidateSha256(sha256);
+        var path = BlobPath(sha256);
+        return File.Exists(path) ? path : null;
+    }
+
     public long? GetSize(string sha256)
     {
         ArtifactNames.ValidateSha256(sha256);

@@ -247,5 +247,18 @@ public static class Migrations
                 PRIMARY KEY (run_id, role, ordinal)
             );
             """),
+        new(6, "deployment revisions", """
+            CREATE TABLE deployment_revisions (
+                environment TEXT NOT NULL,
+                endpoint TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                spec TEXT NOT NULL,
+                action TEXT NOT NULL,
+                restored_from INTEGER,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                PRIMARY KEY (environment, endpoint, revision)
+            );
+            """),
     ];
 }

@@ -23,6 +23,7 @@ internal sealed class SqlSession : IStoreSession
         Pipelines = new SqlPipelineRecords(this);
         Events = new SqlEventRecords(this);
         Evals = new SqlEvalRecords(this);
+        Deployments = new SqlDeploymentRecords(this);
     }
 
     public SqlStore Store { get; }
@@ -34,6 +35,7 @@ internal sealed class SqlSession : IStoreSession
     public IPipelineRecords Pipelines { get; }
     public IEventRecords Events { get; }
     public IEvalRecords Evals { get; }
+    public IDeploymentRecords Deployments { get; }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {

@@ -165,7 +165,7 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
     public async Task Up_FreshDataDir_ServesHealthAndWritesAdminKeyReadableOnlyByOwner()
     {
         var port = FreePort();
-        var info = CliProcess.StartInfo("up", "--urls", $"http://127.0.0.1:{port}", "--data-dir", DataDir);
+        var info = CliProcess.StartInfo("up", "--urls", $"http://127.0.0.1:{port}", "--data-dir", DataDir, "--slots", "2", "--key-rpm", "30", "--default-env", "qa");
         using var process = System.Diagnostics.Process.Start(info)!;
         try
         {
@@ -183,6 +183,8 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/api/keys")).StatusCode);
+            Assert.Equal("list", (await http.GetFromJsonAsync<JsonElement>("/v1/models")).GetProperty("object").GetString());
+            Assert.Contains("# TYPE llmops:time_to_first_token_seconds histogram", await http.GetStringAsync("/metrics"), StringComparison.Ordinal);
         }
         finally
         {
@@ -193,10 +195,49 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
         Assert.Contains((await File.ReadAllTextAsync(Path.Combine(DataDir, "admin.key"))).Trim(), stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Up_BadGatewaySetting_Exit2NamingIt()
+    {
+        var result = await CliProcess.RunAsync("up", "--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--slots", "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("maxConcurrentRequests", result.Stderr, StringComparison.Ordinal);
+    }
+
     static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task DeploySetShowRollback_RevisionsAndProdRule_ExitCodes()
+    {
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "--file", ModelFile("v1"))).ExitCode);
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "--file", ModelFile("v2"))).ExitCode);
+
+        var first = await Llmops("deploy", "set", "chat", "--env", "dev", "--version", "tiny/1", "--json");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var canary = await Llmops("deploy", "set", "chat", "--env", "dev", "--version", "tiny/1=90", "--version", "tiny/2=10", "--fallback", "tiny/1", "--json");
+        Assert.True(canary.ExitCode == 0, canary.ToString());
+        Assert.Equal(2, JsonDocument.Parse(canary.Stdout).RootElement.GetProperty("revision").GetInt32());
+
+        var show = await Llmops("deploy", "show", "chat", "--env", "dev");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("tiny/2 10%", show.Stdout, StringComparison.Ordinal);
+
+        var rollback = await Llmops("deploy", "rollback", "chat", "--env", "dev", "--json");
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
+        var restored = JsonDocument.Parse(rollback.Stdout).RootElement;
+        Assert.Equal(3, restored.GetProperty("revision").GetInt32());
+        Assert.Equal(1, restored.GetProperty("restoredFrom").GetInt32());
+
+        var list = await Llmops("deploy", "list", "--json");
+        Assert.Equal("chat", JsonDocument.Parse(list.Stdout).RootElement[0].GetProperty("endpoint").GetString());
+
+        var prod = await Llmops("deploy", "set", "chat", "--env", "prod", "--version", "tiny/1");
+        Assert.Equal(2, prod.ExitCode);
+        Assert.Contains("prod can only serve Approved versions", prod.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, (await Llmops("deploy", "set", "chat", "--env", "dev", "--version", "tiny/1=heavy")).ExitCode);
     }
 }

@@ -24,6 +24,7 @@ public sealed class RoutePermissionTests(ServerUnderTest server) : IClassFixture
         .Replace("{name}", "no-such-model", StringComparison.Ordinal)
         .Replace("{version:int}", "1", StringComparison.Ordinal)
         .Replace("{environment}", "dev", StringComparison.Ordinal)
+        .Replace("{endpoint}", "no-such-endpoint", StringComparison.Ordinal)
         .Replace("{sha256}", new string('0', 64), StringComparison.Ordinal)
         .Replace("{id}", "no-such-id", StringComparison.Ordinal);
 

@@ -10,6 +10,13 @@ namespace LlmOps.IntegrationTests.Server;
 /// <summary>The real server on a free loopback port with a temp SQLite data directory, and a key per role.</summary>
 public sealed class ServerUnderTest : IAsyncLifetime
 {
+    readonly Action<ServerOptions>? configure;
+
+    public ServerUnderTest() { }
+
+    /// <summary>A server with changed options (xunit fixtures need the one public constructor above).</summary>
+    internal ServerUnderTest(Action<ServerOptions>? configure) => this.configure = configure;
+
     readonly string dataDir = Path.Combine(Path.GetTempPath(), "llmops-it", Guid.NewGuid().ToString("N"));
 
     public WebApplication App { get; private set; } = null!;
@@ -18,6 +25,14 @@ public sealed class ServerUnderTest : IAsyncLifetime
     public Dictionary<Role, string> Keys { get; } = [];
     public string SecondApproverKey { get; private set; } = "";
     public string ModelsReadOnlyDeveloperKey { get; private set; } = "";
+    public string GatewayOnlyKey { get; private set; } = "";
+
+    /// <summary>A fresh key, for tests that need their own limits or usage.</summary>
+    public async Task<string> NewKeyAsync(string name, Role role = Role.Viewer, IReadOnlyList<string>? scopes = null)
+    {
+        var keys = new ApiKeyService(App.Services.GetRequiredService<IStore>(), Actor.LocalAdmin, TimeProvider.System);
+        return (await keys.CreateAsync(new CreateApiKey(name, role, scopes))).Secret;
+    }
     public string DataDir => dataDir;
 
     public async Task InitializeAsync()
@@ -28,6 +43,7 @@ public sealed class ServerUnderTest : IAsyncLifetime
             Storage = new StorageOptions { DataDir = dataDir },
             MaxRequestBodyBytes = 64 * 1024,
         };
+        configure?.Invoke(options);
         App = LlmOpsServer.Build(options);
         var admin = await App.PrepareAsync() ?? throw new InvalidOperationException("a fresh data directory must get an admin key");
         AdminKey = admin.Secret;
@@ -39,6 +55,7 @@ public sealed class ServerUnderTest : IAsyncLifetime
             Keys[role] = (await keys.CreateAsync(new CreateApiKey($"{role} key", role))).Secret;
         SecondApproverKey = (await keys.CreateAsync(new CreateApiKey("second approver", Role.Approver))).Secret;
         ModelsReadOnlyDeveloperKey = (await keys.CreateAsync(new CreateApiKey("scoped", Role.Developer, ["models:read"]))).Secret;
+        GatewayOnlyKey = (await keys.CreateAsync(new CreateApiKey("gateway only", Role.Viewer, ["gateway"]))).Secret;
     }
 
     public HttpClient Client(string? key)

@@ -1,5 +1,6 @@
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -408,6 +409,119 @@ public abstract class StoreConformanceTests
         Assert.Equal(1, collected.BlobsDeleted);
         Assert.True(t.Artifacts.Exists(version.Files[0].Sha256));
         Assert.False(t.Artifacts.Exists(orphan.Sha256));
+    }
+
+    async Task ApproveAsync(StoreUnderTest t, ModelVersion version)
+    {
+        await t.Registry(Developer).RequestApprovalAsync(version.ModelName, version.Version, new ApprovalDecision("eval passed"));
+        await t.Registry(Approver1).ApproveAsync(version.ModelName, version.Version, new ApprovalDecision("read the report"));
+    }
+
+    static DeploymentSpec Spec(params (ModelVersion Version, int Weight)[] versions) =>
+        new([.. versions.Select(v => new WeightedVersion(v.Version.ModelName, v.Version.Version, v.Weight))]);
+
+    [SkippableFact]
+    public async Task DeploymentSetAsync_TwoChanges_NumberedRevisionsAudited()
+    {
+        await using var t = await StartAsync();
+        var v1 = await RegisterAsync(t);
+        var v2 = await RegisterAsync(t, content: "v2");
+        var deployments = t.Deployments(Developer);
+
+        var first = await deployments.SetAsync("dev", "chat", Spec((v1, 100)));
+        var second = await deployments.SetAsync("dev", "chat", Spec((v1, 90), (v2, 10)) with { Shadow = new VersionRef("tiny", 2), Fallbacks = [new VersionRef("tiny", 1)], TimeoutSeconds = 5 });
+
+        Assert.Equal(1, first.Revision);
+        Assert.Equal(2, second.Revision);
+        var current = await t.Deployments(Viewer).GetAsync("dev", "chat");
+        Assert.Equal(2, current.Revision);
+        Assert.Equal([new WeightedVersion("tiny", 1, 90), new WeightedVersion("tiny", 2, 10)], current.Spec.Versions);
+        Assert.Equal(new VersionRef("tiny", 2), current.Spec.Shadow);
+        Assert.Equal([new VersionRef("tiny", 1)], current.Spec.Fallbacks!);
+        Assert.Equal(5, current.Spec.TimeoutSeconds);
+        Assert.Equal(2, (await t.Deployments(Viewer).HistoryAsync("dev", "chat")).Count);
+        var audit = await t.Audit(Actor.LocalAdmin).ListAsync();
+        Assert.Equal(2, audit.Count(e => e.Action == "deployment.set" && e.EntityId == "chat@dev"));
+        Assert.True((await t.Audit(Actor.LocalAdmin).VerifyAsync()).IsIntact);
+    }
+
+    [SkippableFact]
+    public async Task DeploymentSetAsync_ProdWithUnapprovedVersion_RefusedByTheRegistryRule()
+    {
+        await using var t = await StartAsync();
+        var approved = await RegisterAsync(t);
+        var unapproved = await RegisterAsync(t, content: "v2");
+        await ApproveAsync(t, approved);
+        var deployments = t.Deployments(Developer);
+
+        var canary = await Assert.ThrowsAsync<RuleViolationException>(() => deployments.SetAsync("prod", "chat", Spec((approved, 90), (unapproved, 10))));
+        Assert.Equal("prod-requires-approval", canary.Rule);
+        Assert.Contains("tiny/2", canary.Message, StringComparison.Ordinal);
+        var shadow = await Assert.ThrowsAsync<RuleViolationException>(() => deployments.SetAsync("prod", "chat", Spec((approved, 1)) with { Shadow = new VersionRef("tiny", 2) }));
+        Assert.Equal("prod-requires-approval", shadow.Rule);
+        await Assert.ThrowsAsync<NotFoundException>(() => deployments.GetAsync("prod", "chat"));
+
+        Assert.Equal(1, (await deployments.SetAsync("prod", "chat", Spec((approved, 1)))).Revision);
+        Assert.Equal(1, (await deployments.SetAsync("qa", "chat", Spec((unapproved, 1)))).Revision);
+    }
+
+    [SkippableFact]
+    public async Task DeploymentRollbackAsync_Twice_WalksBackAsNewRevisions()
+    {
+        await using var t = await StartAsync();
+        var v1 = await RegisterAsync(t);
+        var v2 = await RegisterAsync(t, content: "v2");
+        var v3 = await RegisterAsync(t, content: "v3");
+        var deployments = t.Deployments(Developer);
+        await deployments.SetAsync("qa", "chat", Spec((v1, 1)));
+        await deployments.SetAsync("qa", "chat", Spec((v2, 1)));
+        await deployments.SetAsync("qa", "chat", Spec((v3, 1)));
+
+        var back = await deployments.RollbackAsync("qa", "chat");
+        Assert.Equal(4, back.Revision);
+        Assert.Equal(2, back.RestoredFrom);
+        Assert.Equal(DeploymentActions.Rollback, back.Action);
+        Assert.Equal(2, back.Spec.Versions[0].Version);
+        var again = await deployments.RollbackAsync("qa", "chat");
+        Assert.Equal(5, again.Revision);
+        Assert.Equal(1, again.Spec.Versions[0].Version);
+        var error = await Assert.ThrowsAsync<RuleViolationException>(() => deployments.RollbackAsync("qa", "chat"));
+        Assert.Equal("no-previous-revision", error.Rule);
+        Assert.Equal(2, (await t.Audit(Actor.LocalAdmin).ListAsync()).Count(e => e.Action == "deployment.rollback" && e.EntityId == "chat@qa"));
+    }
+
+    [SkippableFact]
+    public async Task DeploymentSetAsync_BadInput_RefusedNamingTheField()
+    {
+        await using var t = await StartAsync();
+        var v1 = await RegisterAsync(t);
+        var deployments = t.Deployments(Developer);
+        Assert.Equal("environment", (await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("staging", "chat", Spec((v1, 1))))).Field);
+        Assert.Equal("endpoint", (await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("dev", "no spaces", Spec((v1, 1))))).Field);
+        Assert.Equal("versions", (await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("dev", "chat", Spec((v1, 0))))).Field);
+        Assert.Equal("versions[0].weight", (await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("dev", "chat", Spec((v1, -1))))).Field);
+        await Assert.ThrowsAsync<NotFoundException>(() => deployments.SetAsync("dev", "chat", new DeploymentSpec([new WeightedVersion("tiny", 9)])));
+        await Assert.ThrowsAsync<PermissionDeniedException>(() => t.Deployments(Viewer).SetAsync("dev", "chat", Spec((v1, 1))));
+        var orphanAdapter = await t.Registry(Developer).RegisterVersionAsync(new RegisterVersion("adapter", ModelFormats.Lora, [await t.FileAsync("adapter.gguf", "lora")]));
+        var lora = await Assert.ThrowsAsync<InvalidInputException>(() => deployments.SetAsync("dev", "chat", Spec((orphanAdapter, 1))));
+        Assert.Contains("gguf base", lora.Message, StringComparison.Ordinal);
+        Assert.Empty(await t.Deployments(Viewer).ListAsync());
+    }
+
+    [SkippableFact]
+    public async Task DeploymentListAsync_SeveralEndpoints_CurrentRevisionOfEach()
+    {
+        await using var t = await StartAsync();
+        var v1 = await RegisterAsync(t);
+        var deployments = t.Deployments(Developer);
+        await deployments.SetAsync("dev", "a", Spec((v1, 1)));
+        await deployments.SetAsync("dev", "a", Spec((v1, 2)));
+        await deployments.SetAsync("qa", "b", Spec((v1, 1)));
+
+        var all = await deployments.ListAsync();
+        Assert.Equal(["a@dev", "b@qa"], all.Select(d => d.Name));
+        Assert.Equal(2, all[0].Revision);
+        Assert.Equal(["b@qa"], (await deployments.ListAsync("qa")).Select(d => d.Name));
     }
 }
 

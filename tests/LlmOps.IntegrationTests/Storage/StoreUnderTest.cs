@@ -3,6 +3,7 @@ using Dapper;
 using LlmOps.Artifacts;
 using LlmOps.Audit;
 using LlmOps.Datasets;
+using LlmOps.Deployments;
 using LlmOps.Identity;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -83,6 +84,7 @@ public sealed class StoreUnderTest : IAsyncDisposable
     }
     public ApiKeyService Keys(Actor actor) => new(Store, actor, Time);
     public AuditTrail Audit(Actor actor) => new(Store, actor);
+    public DeploymentService Deployments(Actor actor) => new(Store, actor, Time);
 
     /// <summary>Runs SQL behind the store's back, as an attacker or a broken tool would.</summary>
     public async Task<int> ExecuteRawAsync(string sql, object? parameters = null)

@@ -65,6 +65,28 @@ public class ApiScopesTests
         Assert.Contains(scope, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gateway:chat@qa", "chat", "qa", true)]
+    [InlineData("gateway:chat@qa", "chat", "prod", false)]
+    [InlineData("gateway:chat@qa", "other", "qa", false)]
+    [InlineData("gateway:*@dev", "anything", "dev", true)]
+    [InlineData("gateway:chat@*", "chat", "prod", true)]
+    [InlineData("gateway", "chat", "prod", true)]
+    [InlineData("models", "chat", "prod", false)]
+    public void AdmitsDeployment_Patterns_AsDocumented(string scope, string endpoint, string environment, bool expected)
+    {
+        ApiScopes.Validate([scope]);
+        Assert.Equal(expected, ApiScopes.AdmitsDeployment([scope], endpoint, environment));
+        if (scope.StartsWith("gateway", StringComparison.Ordinal)) Assert.True(ApiScopes.Admits([scope], "gateway", Access.Read));
+    }
+
+    [Theory]
+    [InlineData("gateway:chat@staging")]
+    [InlineData("gateway:@qa")]
+    [InlineData("models:chat@qa")]
+    public void Validate_BadDeploymentScope_Throws(string scope) =>
+        Assert.Throws<InvalidInputException>(() => ApiScopes.Validate([scope]));
+
     [Fact]
     public void Demand_LowerRole_ThrowsPermissionDenied()
     {

@@ -7,25 +7,24 @@ namespace LlmOps.Tests.Inference;
 /// <remarks>Linked into the integration tests too, so both suites serve the same kind of model.</remarks>
 public static class TinyGguf
 {
-    const int Hidden = 64, Layers = 2, Heads = 4, KvHeads = 2, Intermediate = 128;
-
-    /// <summary>Writes the model to <paramref name="path"/>; the same seed gives the same bytes.</summary>
-    public static async Task WriteAsync(string path, int seed = 1, uint contextLength = 128)
+    /// <summary>Writes the model to <paramref name="path"/>; the same seed gives the same bytes. The default shape is
+    /// the tests' (64 wide, 2 layers); the serving benchmark writes larger ones.</summary>
+    public static async Task WriteAsync(string path, int seed = 1, uint contextLength = 128, int hidden = 64, int layers = 2, int heads = 4, int kvHeads = 2, int intermediate = 128)
     {
         var tokenizer = Tokenizer();
         var vocab = tokenizer.Tokens.Count;
-        var headDim = Hidden / Heads;
+        var headDim = hidden / heads;
         var random = new Random(seed);
         var writer = new GgufWriter()
             .Add("general.architecture", "llama")
             .Add("general.name", "tiny")
             .Add("general.file_type", 0u)
             .Add("llama.context_length", contextLength)
-            .Add("llama.embedding_length", (uint)Hidden)
-            .Add("llama.block_count", (uint)Layers)
-            .Add("llama.feed_forward_length", (uint)Intermediate)
-            .Add("llama.attention.head_count", (uint)Heads)
-            .Add("llama.attention.head_count_kv", (uint)KvHeads)
+            .Add("llama.embedding_length", (uint)hidden)
+            .Add("llama.block_count", (uint)layers)
+            .Add("llama.feed_forward_length", (uint)intermediate)
+            .Add("llama.attention.head_count", (uint)heads)
+            .Add("llama.attention.head_count_kv", (uint)kvHeads)
             .Add("llama.rope.dimension_count", (uint)headDim)
             .Add("llama.rope.freq_base", 10000f)
             .Add("llama.attention.layer_norm_rms_epsilon", 1e-5f)
@@ -41,23 +40,46 @@ public static class TinyGguf
 
         void Matrix(string name, long input, long output, double scale = 0.3) =>
             writer.AddTensor(name, [input, output], GgmlType.F32, GgufWriter.Encode(Random(random, input * output, scale), GgmlType.F32));
-        void Norm(string name) => writer.AddTensor(name, [Hidden], GgmlType.F32, GgufWriter.Encode(Enumerable.Repeat(1f, Hidden).ToArray(), GgmlType.F32));
+        void Norm(string name) => writer.AddTensor(name, [hidden], GgmlType.F32, GgufWriter.Encode(Enumerable.Repeat(1f, hidden).ToArray(), GgmlType.F32));
 
-        Matrix("token_embd.weight", Hidden, vocab, 1.0);
-        for (var i = 0; i < Layers; i++)
+        Matrix("token_embd.weight", hidden, vocab, 1.0);
+        for (var i = 0; i < layers; i++)
         {
             Norm($"blk.{i}.attn_norm.weight");
-            Matrix($"blk.{i}.attn_q.weight", Hidden, Hidden);
-            Matrix($"blk.{i}.attn_k.weight", Hidden, KvHeads * headDim);
-            Matrix($"blk.{i}.attn_v.weight", Hidden, KvHeads * headDim);
-            Matrix($"blk.{i}.attn_output.weight", Hidden, Hidden);
+            Matrix($"blk.{i}.attn_q.weight", hidden, hidden);
+            Matrix($"blk.{i}.attn_k.weight", hidden, kvHeads * headDim);
+            Matrix($"blk.{i}.attn_v.weight", hidden, kvHeads * headDim);
+            Matrix($"blk.{i}.attn_output.weight", hidden, hidden);
             Norm($"blk.{i}.ffn_norm.weight");
-            Matrix($"blk.{i}.ffn_gate.weight", Hidden, Intermediate);
-            Matrix($"blk.{i}.ffn_up.weight", Hidden, Intermediate);
-            Matrix($"blk.{i}.ffn_down.weight", Intermediate, Hidden);
+            Matrix($"blk.{i}.ffn_gate.weight", hidden, intermediate);
+            Matrix($"blk.{i}.ffn_up.weight", hidden, intermediate);
+            Matrix($"blk.{i}.ffn_down.weight", intermediate, hidden);
         }
         Norm("output_norm.weight");
-        Matrix("output.weight", Hidden, vocab);
+        Matrix("output.weight", hidden, vocab);
+        await writer.WriteAsync(path);
+    }
+
+    /// <summary>Writes a llama.cpp LoRA adapter for the default tiny shape: A and B on every attention Q and V projection
+    /// (<c>blk.N.attn_q.weight.lora_a</c> is [in, rank] and <c>lora_b</c> [rank, out] in GGML order, as llama.cpp expects).
+    /// <paramref name="bScale"/> 0 gives an adapter that changes nothing.</summary>
+    public static async Task WriteLoraAsync(string path, int seed = 11, int rank = 4, float alpha = 8, double bScale = 1.0)
+    {
+        var random = new Random(seed);
+        var writer = new GgufWriter()
+            .Add("general.architecture", "llama")
+            .Add("general.type", "adapter")
+            .Add("adapter.type", "lora")
+            .Add("adapter.lora.alpha", alpha);
+        const int hidden = 64, kv = 2 * 16;
+        for (var i = 0; i < 2; i++)
+        {
+            foreach (var (name, output) in new[] { ("attn_q", hidden), ("attn_v", kv) })
+            {
+                writer.AddTensor($"blk.{i}.{name}.weight.lora_a", [hidden, rank], GgmlType.F32, GgufWriter.Encode(Random(random, hidden * rank, 0.5), GgmlType.F32));
+                writer.AddTensor($"blk.{i}.{name}.weight.lora_b", [rank, output], GgmlType.F32, GgufWriter.Encode(Random(random, rank * output, bScale), GgmlType.F32));
+            }
+        }
         await writer.WriteAsync(path);
     }
 

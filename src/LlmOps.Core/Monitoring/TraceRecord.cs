@@ -1,0 +1,46 @@
+namespace LlmOps.Monitoring;
+
+/// <summary>What one gateway request (or its shadow copy) did: who, which deployment and version, how long, how many tokens.</summary>
+/// <param name="Id">The response id returned to the client (<c>chatcmpl-…</c>); a shadow record shares its primary's id.</param>
+/// <param name="Deployment"><c>endpoint@environment</c>.</param>
+/// <param name="Revision">The deployment revision that routed the request.</param>
+/// <param name="Version">The registry version that answered (or last failed): <c>name/3</c>.</param>
+/// <param name="KeyId">The API key's id.</param>
+/// <param name="Route">e.g. <c>chat.completions</c>, <c>completions</c>.</param>
+/// <param name="Shadow">True for a shadow copy, whose answer was never returned.</param>
+/// <param name="FallbackFrom">Versions tried first that failed or timed out, in order.</param>
+/// <param name="QueueTime">Waiting for a generation slot.</param>
+/// <param name="TimeToFirstToken">From arrival to the first generated text.</param>
+/// <param name="TotalTime">From arrival to the end of the response.</param>
+/// <param name="PromptTokens">Tokens in the prompt.</param>
+/// <param name="CompletionTokens">Tokens generated.</param>
+/// <param name="Status"><c>ok</c>, <c>error</c> or <c>cancelled</c>.</param>
+/// <param name="Error">What went wrong, when it did.</param>
+/// <param name="Completion">The generated text, kept for shadow records only (to compare with the primary).</param>
+/// <param name="At">When the request arrived.</param>
+public sealed record TraceRecord(
+    string Id,
+    string Deployment,
+    int Revision,
+    string Version,
+    string KeyId,
+    string Route,
+    bool Shadow,
+    IReadOnlyList<string> FallbackFrom,
+    TimeSpan? QueueTime,
+    TimeSpan? TimeToFirstToken,
+    TimeSpan TotalTime,
+    int PromptTokens,
+    int CompletionTokens,
+    string Status,
+    string? Error,
+    string? Completion,
+    DateTimeOffset At);
+
+/// <summary>Statuses of a <see cref="TraceRecord"/>.</summary>
+public static class TraceStatus
+{
+    public const string Ok = "ok";
+    public const string Error = "error";
+    public const string Cancelled = "cancelled";
+}
