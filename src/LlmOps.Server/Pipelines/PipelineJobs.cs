@@ -86,6 +86,8 @@ public static class PipelineRegistration
         services.AddSingleton<IPipelineStep, RegisterStep>();
         services.AddSingleton<IPipelineStep, TrainStep>();
         services.AddSingleton<IPipelineStep, TokenizerTrainStep>();
+        services.AddSingleton<IPipelineStep, EvaluateStep>();
+        services.AddSingleton<IPipelineStep, DeployStep>();
         services.AddSingleton(new PipelineEngineOptions
         {
             WorkRoot = Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "work"),

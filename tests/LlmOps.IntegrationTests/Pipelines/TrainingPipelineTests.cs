@@ -43,6 +43,19 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
             eval_steps: 8
             register_as: ct-tiny
             """);
+        var suite = work.Write("suite.yaml", """
+            prompts: ["the {{animal}} sees"]
+            options: { temperature: 0, max_tokens: 4 }
+            tests:
+              - vars: { animal: cat }
+                assert:
+                  - type: not-icontains
+                    value: zzzz
+              - vars: { animal: dog }
+                assert:
+                  - type: not-icontains
+                    value: zzzz
+            """);
         var yaml = $$"""
             name: ct-flow
             steps:
@@ -61,6 +74,13 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
               - id: dev
                 type: promote
                 with: { model_version: "${steps.train.outputs.model_version}", environment: dev }
+              - id: evaluate
+                type: evaluate
+                with: { suite: "{{suite}}", model: "${steps.train.outputs.model_version}", baseline: ct-tiny@prod }
+              - id: serve_dev
+                type: deploy
+                when: ${steps.evaluate.outputs.gate} == 'passed'
+                with: { model_version: "${steps.train.outputs.model_version}", environment: dev, endpoint: ct-chat }
             """;
         var engine = server.App.Services.GetRequiredService<PipelineEngine>();
         var first = await RunToEndAsync(engine, yaml);
@@ -75,7 +95,12 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
 
         var second = await RunToEndAsync(engine, yaml);
         Assert.Equal(PipelineRunStatus.Succeeded, second.Run.Status);
-        Assert.Equal([StepStatus.Cached, StepStatus.Cached, StepStatus.Cached, StepStatus.Succeeded], second.Steps.Select(s => s.Status));
+        Assert.Equal([StepStatus.Cached, StepStatus.Cached, StepStatus.Cached, StepStatus.Succeeded, StepStatus.Cached, StepStatus.Succeeded], second.Steps.Select(s => s.Status));
+        Assert.Equal("passed", first.Steps.Single(s => s.StepId == "evaluate").Outputs["gate"]);
+        var deployments = new LlmOps.Deployments.DeploymentService(platform.Store, Developer, TimeProvider.System);
+        var served = await deployments.GetAsync("dev", "ct-chat");
+        Assert.Equal(version.Reference, Assert.Single(served.Spec.Versions).Reference);
+        Assert.Equal(2, served.Revision);
     }
 
     static async Task<PipelineRunDetails> RunToEndAsync(PipelineEngine engine, string yaml)

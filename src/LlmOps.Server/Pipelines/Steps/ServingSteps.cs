@@ -1,0 +1,122 @@
+using System.Globalization;
+using LlmOps.Deployments;
+using LlmOps.Evaluation;
+using LlmOps.Evaluation.Assertions;
+using LlmOps.Evaluation.Safety;
+using LlmOps.Inference.Evaluation;
+using LlmOps.Inference.LlamaCpp;
+using LlmOps.Pipelines;
+using LlmOps.Registry;
+using LlmOps.Storage;
+
+namespace LlmOps.Server.Pipelines.Steps;
+
+/// <summary><c>evaluate</c>: runs an eval suite (promptfoo's shape, or <c>builtin:safety</c>) against <c>model</c>, optionally
+/// against <c>baseline</c> (e.g. <c>name@prod</c>; skipped with a log line when that alias is not set yet), stores the run and
+/// outputs <c>gate</c> = passed | failed — a failed gate is an outcome for <c>when:</c>, not a step failure.</summary>
+public sealed class EvaluateStep(PlatformServices platform, LlamaModelCache models, ServerOptions options) : IPipelineStep
+{
+    public string Type => "evaluate";
+    public bool Cacheable => true;
+
+    public async Task<string> CacheKeyContentAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var suite = context.Input("suite");
+        var suiteHash = suite.StartsWith(BuiltinSuites.Prefix, StringComparison.Ordinal) ? suite : await DataPrepareStep.HashFileAsync(suite, cancellationToken);
+        // An alias can move between runs: the baseline counts by the version it resolves to now.
+        var baseline = context.OptionalInput("baseline") is { } reference ? await ResolveOrNullAsync(context, reference, cancellationToken) : null;
+        return $"evaluate/1 {suiteHash} baseline={baseline?.Reference ?? "-"}";
+    }
+
+    public async Task<StepOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var suitePath = context.Input("suite");
+        var registry = platform.Models(context.Actor);
+        using var embeddings = new SentenceEmbeddings();
+        var resolver = new EvalTargetResolver(models, registry, platform.Artifacts, Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "eval-models"));
+        var types = AssertionTypes.CreateDefault().AddRuntimeAssertions(embeddings, new PerplexityScorer(models), resolver);
+        var suite = BuiltinSuites.Load(suitePath, types);
+        var baseDirectory = suitePath.StartsWith(BuiltinSuites.Prefix, StringComparison.Ordinal) ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(suitePath))!;
+
+        var candidate = await resolver.ResolveAsync(new ProviderSpec(context.Input("model"), null, new Dictionary<string, string>(), 0), baseDirectory, cancellationToken);
+        EvalTarget? baseline = null;
+        if (context.OptionalInput("baseline") is { } reference)
+        {
+            if (await ResolveOrNullAsync(context, reference, cancellationToken) is { } version)
+                baseline = await resolver.ResolveAsync(new ProviderSpec(version.Reference, $"{version.Reference} (baseline)", new Dictionary<string, string>(), 0), baseDirectory, cancellationToken);
+            else
+                context.Log($"baseline {reference} does not exist yet; evaluating against the suite's thresholds only");
+        }
+        var judge = suite.Judge is null ? null : await resolver.ResolveAsync(suite.Judge, baseDirectory, cancellationToken);
+        var runOptions = new EvalRunOptions
+        {
+            MaxConcurrency = 1,
+            Cache = new FileResponseCache(Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "eval-cache")),
+            Judge = judge?.Client,
+        };
+        var report = await new EvalRunner(types, runOptions).EvaluateAsync(suite, candidate, baseline, cancellationToken: cancellationToken);
+        var run = await new EvalHistory(platform.Store, context.Actor, platform.Time).RecordAsync(report, cancellationToken);
+        var summary = report.Candidate.Summary;
+        context.Log(string.Create(CultureInfo.InvariantCulture,
+            $"{report.Candidate.Name}: {summary.Passed}/{summary.Cases} passed ({summary.PassRate:P0}); gate {(report.Gate.Passed ? "passed" : "failed")}; stored as {run.EvidenceReference}"));
+        return new StepOutcome(new Dictionary<string, string>
+        {
+            ["gate"] = report.Gate.Passed ? "passed" : "failed",
+            ["eval_id"] = run.Id,
+            ["score"] = summary.PassRate.ToString("R", CultureInfo.InvariantCulture),
+            ["evidence"] = $"evaluation={run.EvidenceReference}",
+        });
+    }
+
+    async Task<ModelVersion?> ResolveOrNullAsync(StepContext context, string reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await platform.Models(context.Actor).ResolveAsync(reference, cancellationToken);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary><c>deploy</c>: makes a model version serve an endpoint (default: the model's name) in an environment. With
+/// <c>weight</c> below 100 it is a canary beside the version serving now, which also becomes its fallback.</summary>
+public sealed class DeployStep(PlatformServices platform) : IPipelineStep
+{
+    public string Type => "deploy";
+    public bool Cacheable => false;
+
+    public Task<string> CacheKeyContentAsync(StepContext context, CancellationToken cancellationToken) => Task.FromResult("deploy/1");
+
+    public async Task<StepOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var version = VersionRef.Parse(context.Input("model_version"), $"steps.{context.StepId}.with.model_version");
+        var environment = context.Input("environment");
+        var endpoint = context.OptionalInput("endpoint") ?? version.Model;
+        var weight = 100;
+        if (context.OptionalInput("weight") is { } text && (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out weight) || weight is < 1 or > 100))
+            throw new InvalidInputException($"steps.{context.StepId}.with.weight", $"'{text}' is not a weight from 1 to 100.");
+        var deployments = new DeploymentService(platform.Store, context.Actor, platform.Time);
+        Deployment? current = null;
+        try { current = await deployments.GetAsync(environment, endpoint, cancellationToken); }
+        catch (NotFoundException) { /* first deployment of this endpoint */ }
+
+        var stable = current?.Spec.Versions.OrderByDescending(v => v.Weight).FirstOrDefault(v => v.Reference != version.Reference);
+        DeploymentSpec spec = weight < 100 && stable is not null
+            ? new DeploymentSpec([new WeightedVersion(stable.Model, stable.Version, 100 - weight), new WeightedVersion(version.Model, version.Version, weight)],
+                Fallbacks: [new VersionRef(stable.Model, stable.Version)], TimeoutSeconds: current!.Spec.TimeoutSeconds)
+            : new DeploymentSpec([new WeightedVersion(version.Model, version.Version, 100)], TimeoutSeconds: current?.Spec.TimeoutSeconds);
+        var deployed = await deployments.SetAsync(environment, endpoint, spec, cancellationToken);
+        context.Log($"{deployed.Name} revision {deployed.Revision}: {string.Join(", ", spec.Versions.Select(v => $"{v.Reference} ×{v.Weight}"))}");
+        return new StepOutcome(new Dictionary<string, string>
+        {
+            ["revision"] = deployed.Revision.ToString(CultureInfo.InvariantCulture),
+            ["endpoint"] = deployed.Name,
+        });
+    }
+}
