@@ -8,8 +8,15 @@ public interface ITraceSink
     ValueTask RecordAsync(TraceRecord record, CancellationToken cancellationToken = default);
 }
 
+/// <summary>Reads trace records back (a canary watch, the monitoring queries).</summary>
+public interface ITraceQuery
+{
+    /// <summary>Records of one deployment (<c>endpoint@environment</c>) that arrived at or after <paramref name="since"/>, oldest first.</summary>
+    IReadOnlyList<TraceRecord> Query(string deployment, DateTimeOffset since);
+}
+
 /// <summary>Keeps the most recent trace records in memory (a bounded ring), newest last.</summary>
-public sealed class InMemoryTraceSink(int capacity = 10_000) : ITraceSink
+public sealed class InMemoryTraceSink(int capacity = 10_000) : ITraceSink, ITraceQuery
 {
     readonly Lock gate = new();
     readonly Queue<TraceRecord> records = new();
@@ -23,6 +30,11 @@ public sealed class InMemoryTraceSink(int capacity = 10_000) : ITraceSink
             records.Enqueue(record);
         }
         return ValueTask.CompletedTask;
+    }
+
+    public IReadOnlyList<TraceRecord> Query(string deployment, DateTimeOffset since)
+    {
+        lock (gate) return [.. records.Where(r => r.Deployment == deployment && r.At >= since)];
     }
 
     /// <summary>A copy of the records held, oldest first.</summary>

@@ -88,6 +88,7 @@ public static class PipelineRegistration
         services.AddSingleton<IPipelineStep, TokenizerTrainStep>();
         services.AddSingleton<IPipelineStep, EvaluateStep>();
         services.AddSingleton<IPipelineStep, DeployStep>();
+        services.AddSingleton<IPipelineStep, CanaryWatchStep>();
         services.AddSingleton(new PipelineEngineOptions
         {
             WorkRoot = Path.Combine(new DataDirectory(options.Storage.DataDir).Root, "work"),

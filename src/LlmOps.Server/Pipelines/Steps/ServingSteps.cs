@@ -120,3 +120,77 @@ public sealed class DeployStep(PlatformServices platform) : IPipelineStep
         });
     }
 }
+
+/// <summary><c>canary.watch</c>: watches the gateway's traces of a canary version on an endpoint for a window. A canary whose
+/// error rate (failed answers, including those the fallback chain hid from clients) exceeds <c>max_error_rate</c> is rolled back
+/// at once and the step fails; a healthy one gets all traffic. Too few requests to judge is a failure that changes nothing.</summary>
+public sealed class CanaryWatchStep(PlatformServices platform, Monitoring.ITraceSink traces) : IPipelineStep
+{
+    public string Type => "canary.watch";
+    public bool Cacheable => false;
+
+    public Task<string> CacheKeyContentAsync(StepContext context, CancellationToken cancellationToken) => Task.FromResult("canary.watch/1");
+
+    public async Task<StepOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var name = context.Input("endpoint");
+        var at = name.LastIndexOf('@');
+        if (at <= 0) throw new InvalidInputException($"steps.{context.StepId}.with.endpoint", $"'{name}' is not ENDPOINT@ENVIRONMENT.");
+        var (endpoint, environment) = (name[..at], name[(at + 1)..]);
+        var canary = VersionRef.Parse(context.Input("model_version"), $"steps.{context.StepId}.with.model_version");
+        var window = context.OptionalInput("window") is { } w
+            ? Configuration.YamlSection.ParseDuration(w) ?? throw new InvalidInputException($"steps.{context.StepId}.with.window", $"'{w}' is not a duration like 30s or 5m.")
+            : TimeSpan.FromMinutes(5);
+        var maxErrorRate = Number(context, "max_error_rate", 0.05);
+        var minRequests = (int)Number(context, "min_requests", 10);
+        var query = traces as Monitoring.ITraceQuery ?? throw new InvalidOperationException("the trace sink of this server cannot be queried.");
+        var deployments = new DeploymentService(platform.Store, context.Actor, platform.Time);
+        var start = platform.Time.GetUtcNow();
+        context.Log(string.Create(CultureInfo.InvariantCulture, $"watching {canary.Reference} on {name} for {window.TotalSeconds:0} s (error rate ≤ {maxErrorRate:P0}, at least {minRequests} requests)"));
+
+        (int Requests, int Errors) Count()
+        {
+            var records = query.Query(name, start).Where(r => !r.Shadow).ToList();
+            var requests = records.Count(r => r.Version == canary.Reference || r.FallbackFrom.Contains(canary.Reference));
+            var errors = records.Count(r => r.FallbackFrom.Contains(canary.Reference) || (r.Version == canary.Reference && r.Status == Monitoring.TraceStatus.Error));
+            return (requests, errors);
+        }
+
+        var (requests, errors) = (0, 0);
+        while (platform.Time.GetUtcNow() - start < window)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(window.TotalMilliseconds / 20, 100, 5000)), platform.Time, cancellationToken);
+            (requests, errors) = Count();
+            if (requests >= minRequests && (double)errors / requests > maxErrorRate) break; // clearly bad: do not wait out the window
+        }
+        var rate = requests == 0 ? 0 : (double)errors / requests;
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{errors}/{requests} requests to {canary.Reference} failed ({rate:P1})");
+        if (requests >= minRequests && rate > maxErrorRate)
+        {
+            var restored = await deployments.RollbackAsync(environment, endpoint, cancellationToken);
+            context.Log($"{summary}: rolled {name} back to revision {restored.RestoredFrom} (now revision {restored.Revision})");
+            throw new StepFailedException(string.Create(CultureInfo.InvariantCulture, $"canary {canary.Reference} on {name}: {summary}, above {maxErrorRate:P0}; rolled back."));
+        }
+        if (requests < minRequests)
+            throw new StepFailedException($"canary {canary.Reference} on {name}: only {requests} requests in {window.TotalSeconds:0} s, fewer than the {minRequests} needed to judge; the deployment is unchanged.");
+
+        var current = await deployments.GetAsync(environment, endpoint, cancellationToken);
+        var promoted = await deployments.SetAsync(environment, endpoint, current.Spec with { Versions = [new WeightedVersion(canary.Model, canary.Version, 100)] }, cancellationToken);
+        context.Log($"{summary}: {canary.Reference} now takes all traffic on {name} (revision {promoted.Revision})");
+        return new StepOutcome(new Dictionary<string, string>
+        {
+            ["decision"] = "promoted",
+            ["error_rate"] = rate.ToString("R", CultureInfo.InvariantCulture),
+            ["requests"] = requests.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    static double Number(StepContext context, string input, double fallback)
+    {
+        var text = context.OptionalInput(input);
+        if (text is null) return fallback;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+            ? value : throw new InvalidInputException($"steps.{context.StepId}.with.{input}", $"'{text}' is not a non-negative number.");
+    }
+}
