@@ -79,7 +79,11 @@ public sealed class CliSession : IAsyncDisposable
                 Quiet = true,
                 Workers = string.IsNullOrWhiteSpace(storage!.PostgresConnectionString) ? 2 : 0,
             });
-            await app.PrepareAsync(cancellationToken);
+            if (await app.PrepareAsync(cancellationToken) is { } admin)
+            {
+                // A fresh data directory: keep its first admin key where `llmops up` would have put it.
+                await SecretFiles.WriteAsync(new DataDirectory(storage.DataDir).AdminKeyPath, admin.Secret, cancellationToken);
+            }
             await app.StartAsync(cancellationToken);
             workers = app;
         }

@@ -13,6 +13,7 @@ public static class LlmOpsCli
         var root = new RootCommand("LlmOps: train, evaluate, register, approve, deploy and monitor language models.");
         foreach (var option in GlobalOptions.All) root.Options.Add(option);
         root.Subcommands.Add(UpCommand.Build());
+        root.Subcommands.Add(QuickstartCommand.Build());
         root.Subcommands.Add(WorkerCommand.Build());
         root.Subcommands.Add(DataCommands.Build());
         root.Subcommands.Add(TokenizerCommands.Build());

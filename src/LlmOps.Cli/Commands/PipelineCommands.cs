@@ -195,7 +195,7 @@ internal static class PipelineCommands
     }
 
     /// <summary>Follows a run until it finishes or waits for approval, printing step logs as they arrive; then shows the steps.</summary>
-    static async Task<int> WatchAsync(CliSession session, IPipelineRuns runs, string runId, Output output, bool wait, CancellationToken ct)
+    internal static async Task<int> WatchAsync(CliSession session, IPipelineRuns runs, string runId, Output output, bool wait, CancellationToken ct, bool approvalHint = true, bool printResult = true)
     {
         long after = 0;
         PipelineRunDetails details;
@@ -210,8 +210,8 @@ internal static class PipelineCommands
             if (!wait || details.Run.IsFinished || details.Run.Status == PipelineRunStatus.WaitingForApproval) break;
             await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
         }
-        output.Write(details, Render);
-        if (details.Run.Status == PipelineRunStatus.WaitingForApproval)
+        if (printResult || !output.Json) output.Write(details, Render);
+        if (approvalHint && details.Run.Status == PipelineRunStatus.WaitingForApproval)
         {
             output.Info($"Waiting for approval. As an Approver other than [bold]{Markup.Escape(details.Run.Actor.Name)}[/], run:\n" +
                 $"  llmops approve {runId} -m \"what you checked\"{(session.IsLocal ? " --api-key <approver key>" : "")}");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using LlmOps.Server;
 using Microsoft.Extensions.Hosting;
 using LlmOps.Storage;
@@ -42,7 +41,7 @@ internal static class UpCommand
             var created = await app.PrepareAsync(ct);
             if (created is not null)
             {
-                await WriteSecretFileAsync(dataDirectory.AdminKeyPath, created.Secret + "\n", ct);
+                await SecretFiles.WriteAsync(dataDirectory.AdminKeyPath, created.Secret, ct);
                 output.Info($"[bold]First start: created the admin API key (shown once; also in {Markup.Escape(dataDirectory.AdminKeyPath)}, readable only by you):[/]");
                 if (!output.Json) Console.Out.WriteLine(created.Secret);
             }
@@ -52,18 +51,5 @@ internal static class UpCommand
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    /// <summary>Writes a secret with mode 0600, atomically (temp file, then rename).</summary>
-    static async Task WriteSecretFileAsync(string path, string content, CancellationToken ct)
-    {
-        var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        await using (var stream = new FileStream(temp, options))
-        {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(content), ct);
-        }
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -320,7 +320,9 @@ public sealed class TrainingJob(TrainingServices services)
         }
         if (examples.Count == 0 || examples.All(e => e.LossMask is { } mask && !mask.Contains(true)))
             return null;
-        return new PackedTokenDataset(examples, config.SequenceLen);
+        // Prompt/completion and chat examples stay whole inside a window; plain text packs freely.
+        var aligned = config.Datasets.Any(d => d.Type != DatasetType.Completion);
+        return new PackedTokenDataset(examples, config.SequenceLen, alignExamples: aligned);
     }
 
     /// <summary>The step in a checkpoint's name (<see cref="TrainingCheckpoint.FileName"/>): reading the file itself would load it twice.</summary>

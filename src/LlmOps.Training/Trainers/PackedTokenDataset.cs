@@ -12,7 +12,14 @@ public sealed class PackedTokenDataset
 
     private readonly List<(long[] Inputs, long[] Labels)> windows = [];
 
-    public PackedTokenDataset(IEnumerable<TrainingExample> examples, int sequenceLength, int? separatorTokenId = null, int padTokenId = 0)
+    /// <param name="examples">Token sequences with optional loss masks, in order.</param>
+    /// <param name="sequenceLength">Tokens per window.</param>
+    /// <param name="separatorTokenId">Appended after each example (end of document), if given.</param>
+    /// <param name="padTokenId">Fills windows; never a target.</param>
+    /// <param name="alignExamples">Start each example at a window boundary (padding the rest of the previous window, no loss on
+    /// the padding) whenever it fits in one window. Without it, packed SFT examples straddle windows and the model can learn
+    /// to continue the <em>previous</em> example instead of answering its own prompt.</param>
+    public PackedTokenDataset(IEnumerable<TrainingExample> examples, int sequenceLength, int? separatorTokenId = null, int padTokenId = 0, bool alignExamples = false)
     {
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentOutOfRangeException.ThrowIfLessThan(sequenceLength, 1);
@@ -23,6 +30,15 @@ public sealed class PackedTokenDataset
         {
             if (example.LossMask is { } mask && mask.Count != example.Tokens.Count)
                 throw new ArgumentException("A loss mask must have one entry per token.", nameof(examples));
+            var used = tokens.Count % sequenceLength;
+            if (alignExamples && used != 0 && example.Tokens.Count <= sequenceLength && used + example.Tokens.Count > sequenceLength)
+            {
+                for (var pad = used; pad < sequenceLength; pad++)
+                {
+                    tokens.Add(padTokenId);
+                    trainable.Add(false);
+                }
+            }
             for (var i = 0; i < example.Tokens.Count; i++)
             {
                 tokens.Add(example.Tokens[i]);
