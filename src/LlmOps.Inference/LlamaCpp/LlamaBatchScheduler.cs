@@ -33,6 +33,8 @@ internal sealed class LlamaBatchScheduler : IDisposable
             BatchSize = Math.Max(model.ContextSize, 512),
             UBatchSize = Math.Max(model.ContextSize, 512),
             Threads = threads,
+            // A batch of several sequences' tokens decodes with the batch thread count; left to autodetect it used one core here.
+            BatchThreads = threads,
             GpuLayerCount = 0,
         };
         executor = new BatchedExecutor(weights, parameters);
