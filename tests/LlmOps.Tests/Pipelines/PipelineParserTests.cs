@@ -142,3 +142,17 @@ public class PipelineExpressionsTests
     [InlineData("${params.a")]
     public void References_Malformed_FormatException(string text) => Assert.Throws<FormatException>(() => PipelineExpressions.References(text));
 }
+
+public class DefaultPipelineTests
+{
+    [Fact]
+    public void ShippedDefaultPipeline_IsValid_AndGatesProdBehindApprovalAndCanary()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "pipelines", "llmops-default.yaml");
+        var pipeline = PipelineParser.Load(path);
+        Assert.Equal("llmops-default", pipeline.Name);
+        Assert.Contains("approval", pipeline.Step("prod").Needs);
+        Assert.Contains("watch", pipeline.Step("promote").Needs);
+        Assert.Equal(new PipelineTrigger("dataset", "corpus"), Assert.Single(pipeline.Triggers));
+    }
+}

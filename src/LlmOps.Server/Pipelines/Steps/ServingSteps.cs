@@ -146,6 +146,13 @@ public sealed class CanaryWatchStep(PlatformServices platform, Monitoring.ITrace
         var minRequests = (int)Number(context, "min_requests", 10);
         var query = traces as Monitoring.ITraceQuery ?? throw new InvalidOperationException("the trace sink of this server cannot be queried.");
         var deployments = new DeploymentService(platform.Store, context.Actor, platform.Time);
+        var serving = await deployments.GetAsync(environment, endpoint, cancellationToken);
+        if (serving.Spec.Versions.All(v => v.Reference == canary.Reference))
+        {
+            // The first deployment of an endpoint has nothing to roll back to: there is no canary to judge.
+            context.Log($"{canary.Reference} is the only version serving {name}; nothing to compare or roll back to");
+            return new StepOutcome(new Dictionary<string, string> { ["decision"] = "sole-version", ["error_rate"] = "", ["requests"] = "0" });
+        }
         var start = platform.Time.GetUtcNow();
         context.Log(string.Create(CultureInfo.InvariantCulture, $"watching {canary.Reference} on {name} for {window.TotalSeconds:0} s (error rate ≤ {maxErrorRate:P0}, at least {minRequests} requests)"));
 
