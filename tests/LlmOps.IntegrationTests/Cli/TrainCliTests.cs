@@ -256,6 +256,34 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Train_KilledWithSigkill_ResumedRunEndsAtTheUninterruptedRunsLoss()
+    {
+        var corpusId = await PrepareAsync("corpus", Corpus(400), Recipe);
+        await TokenizerAsync(corpusId);
+        var straight = Json(await Llmops("train", "--config", PretrainConfig(corpusId, "straight-lm", maxSteps: 30, saveSteps: 4), "--json"));
+
+        var config = PretrainConfig(corpusId, "killed-lm", maxSteps: 30, saveSteps: 4);
+        var checkpoints = Path.Combine(work, "outputs", "killed-lm", "checkpoints");
+        using (var process = System.Diagnostics.Process.Start(CliProcess.StartInfo("train", "--config", config, "--data-dir", DataDir))!)
+        {
+            process.StandardInput.Close();
+            for (var i = 0; i < 1200 && !process.HasExited; i++)
+            {
+                if (Directory.Exists(checkpoints) && Directory.GetFiles(checkpoints, "*.ckpt").Length >= 2) break;
+                await Task.Delay(50);
+            }
+            Assert.False(process.HasExited, "training finished before it could be killed");
+            process.Kill(entireProcessTree: true); // SIGKILL: no checkpoint on the way out, no cleanup
+            await process.WaitForExitAsync();
+        }
+
+        var resumed = Json(await Llmops("train", "--config", config, "--resume", "--json"));
+        Assert.True(resumed.GetProperty("resumedFromStep").GetInt32() >= 4);
+        Assert.Equal(30, resumed.GetProperty("steps").GetInt32());
+        Assert.Equal(straight.GetProperty("finalLoss").GetDouble(), resumed.GetProperty("finalLoss").GetDouble(), 1e-4);
+    }
+
+    [Fact]
     public async Task Train_Cancelled_StopsAfterCheckpointAndResumeFinishes()
     {
         var corpusId = await PrepareAsync("corpus", Corpus(400), Recipe);
