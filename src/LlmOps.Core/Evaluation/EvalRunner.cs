@@ -6,8 +6,33 @@ using Microsoft.Extensions.AI.Evaluation;
 namespace LlmOps.Evaluation;
 
 /// <summary>A model under evaluation: a name for reports, a version string for the cache key (file hash, registry version,
-/// endpoint and model) and the client that answers.</summary>
-public sealed record EvalTarget(string Name, string Version, IChatClient Client);
+/// endpoint and model), the client that answers, and its token prices when the suite gives them (for <c>cost</c>).</summary>
+public sealed record EvalTarget(string Name, string Version, IChatClient Client, TokenPricing? Pricing = null);
+
+/// <summary>What a provider's tokens cost, per 1,000 (provider <c>config: { input_cost_per_1k, output_cost_per_1k }</c>).</summary>
+public sealed record TokenPricing(double InputPer1K, double OutputPer1K)
+{
+    public const string InputKey = "input_cost_per_1k";
+    public const string OutputKey = "output_cost_per_1k";
+
+    /// <summary>The prices in a provider's config, or null when it names none; a malformed price is an input error naming it.</summary>
+    public static TokenPricing? From(ProviderSpec provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        if (!provider.Config.ContainsKey(InputKey) && !provider.Config.ContainsKey(OutputKey)) return null;
+        return new TokenPricing(Price(provider, InputKey), Price(provider, OutputKey));
+    }
+
+    /// <summary>The cost of one call.</summary>
+    public double Of(long inputTokens, long outputTokens) => (inputTokens * InputPer1K + outputTokens * OutputPer1K) / 1000;
+
+    static double Price(ProviderSpec provider, string key)
+    {
+        if (!provider.Config.TryGetValue(key, out var text)) return 0;
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var price) && price >= 0
+            ? price : throw new InvalidInputException($"providers.{provider.Id}.config.{key}", $"'{text}' is not a non-negative price.");
+    }
+}
 
 /// <summary>How far a run is: cases done of the total.</summary>
 public readonly record struct EvalProgress(string Provider, int Done, int Total, int CacheHits);
@@ -118,7 +143,7 @@ public sealed class EvalRunner(AssertionTypes types, EvalRunOptions options)
         var assertions = new List<AssertionResult>();
         if (response is not null)
         {
-            var context = new EvalCaseContext(test.Vars, rendered, TimeSpan.FromMilliseconds(latencyMs), target.Client);
+            var context = new EvalCaseContext(test.Vars, rendered, TimeSpan.FromMilliseconds(latencyMs), target.Client, target.Pricing);
             foreach (var spec in test.Asserts)
             {
                 var evaluator = types.Create(spec, test.Vars);

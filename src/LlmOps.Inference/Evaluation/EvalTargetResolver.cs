@@ -28,6 +28,12 @@ public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? re
     public async Task<EvalTarget> ResolveAsync(ProviderSpec provider, string baseDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(provider);
+        var pricing = TokenPricing.From(provider); // checked before any model is loaded
+        return await ResolveClientAsync(provider, baseDirectory, cancellationToken) with { Pricing = pricing };
+    }
+
+    async Task<EvalTarget> ResolveClientAsync(ProviderSpec provider, string baseDirectory, CancellationToken cancellationToken)
+    {
         var id = provider.Id;
         if (id.StartsWith("openai:", StringComparison.Ordinal)) return Remote(provider);
         var path = id.StartsWith("file://", StringComparison.Ordinal) ? id["file://".Length..] : id.StartsWith("gguf:", StringComparison.Ordinal) ? id["gguf:".Length..] : id;

@@ -13,14 +13,14 @@ public sealed class AssertionTypesTests
     static readonly Dictionary<string, string> Vars = new() { ["city"] = "Paris" };
 
     static async Task<(bool Passed, double Score, string Reason)> Run(string type, JsonNode? value, string output, double? threshold = null,
-        TimeSpan latency = default, ChatConfiguration? judge = null, AssertionTypes? types = null)
+        TimeSpan latency = default, ChatConfiguration? judge = null, AssertionTypes? types = null, TokenPricing? pricing = null)
     {
         var negated = type.StartsWith("not-", StringComparison.Ordinal);
         var spec = new AssertionSpec(negated ? type[4..] : type, negated, value, threshold, 1, null, null, 1);
         var evaluator = (types ?? Types).Create(spec, Vars);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, output)) { Usage = new UsageDetails { OutputTokenCount = 7 } };
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, output)) { Usage = new UsageDetails { InputTokenCount = 1000, OutputTokenCount = 7 } };
         var result = await evaluator.EvaluateAsync([new ChatMessage(ChatRole.User, "q")], response, judge,
-            [new EvalCaseContext(Vars, "q", latency)]);
+            [new EvalCaseContext(Vars, "q", latency, pricing: pricing)]);
         var metric = Assert.IsType<NumericMetric>(Assert.Single(result.Metrics.Values));
         return (metric.Interpretation is { Failed: false }, metric.Value!.Value, metric.Reason ?? "");
     }
@@ -95,6 +95,30 @@ public sealed class AssertionTypesTests
     {
         Assert.True((await Run("latency", null, "x", threshold: 100, latency: TimeSpan.FromMilliseconds(40))).Passed);
         Assert.False((await Run("latency", null, "x", threshold: 100, latency: TimeSpan.FromMilliseconds(140))).Passed);
+    }
+
+    [Fact]
+    public async Task Evaluate_Cost_FromUsageAndProviderPrices()
+    {
+        // 1,000 input tokens at 0.5 and 7 output tokens at 2.0 per 1,000: 0.5 + 0.014 = 0.514.
+        var prices = new TokenPricing(0.5, 2.0);
+        var (passed, _, reason) = await Run("cost", null, "x", threshold: 0.52, pricing: prices);
+        Assert.True(passed, reason);
+        Assert.Contains("0.514", reason, StringComparison.Ordinal);
+        Assert.False((await Run("cost", null, "x", threshold: 0.5, pricing: prices)).Passed);
+        var (unpriced, _, why) = await Run("cost", null, "x", threshold: 1);
+        Assert.False(unpriced);
+        Assert.Contains(TokenPricing.InputKey, why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TokenPricing_FromProviderConfig_ParsedOrRefusedNamingTheKey()
+    {
+        var priced = new ProviderSpec("openai:gpt", null, new Dictionary<string, string> { [TokenPricing.InputKey] = "0.15", [TokenPricing.OutputKey] = "0.6" }, 3);
+        Assert.Equal(new TokenPricing(0.15, 0.6), TokenPricing.From(priced));
+        Assert.Null(TokenPricing.From(priced with { Config = new Dictionary<string, string>() }));
+        var bad = priced with { Config = new Dictionary<string, string> { [TokenPricing.InputKey] = "cheap" } };
+        Assert.Equal($"providers.openai:gpt.config.{TokenPricing.InputKey}", Assert.Throws<InvalidInputException>(() => TokenPricing.From(bad)).Field);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public readonly record struct AssertionOutcome(bool Pass, double Score, string R
 }
 
 /// <summary>What an assertion may look at besides the response: the test's variables, the rendered prompt, latency and usage.</summary>
-public sealed class EvalCaseContext(IReadOnlyDictionary<string, string> vars, string prompt, TimeSpan latency, IChatClient? target = null)
+public sealed class EvalCaseContext(IReadOnlyDictionary<string, string> vars, string prompt, TimeSpan latency, IChatClient? target = null, TokenPricing? pricing = null)
     : EvaluationContext(ContextName, prompt)
 {
     public const string ContextName = "llmops.case";
@@ -22,6 +22,9 @@ public sealed class EvalCaseContext(IReadOnlyDictionary<string, string> vars, st
     public IReadOnlyDictionary<string, string> Vars { get; } = vars;
     public string Prompt { get; } = prompt;
     public TimeSpan Latency { get; } = latency;
+
+    /// <summary>The provider's token prices, when the suite gives them.</summary>
+    public TokenPricing? Pricing { get; } = pricing;
 
     public static EvalCaseContext Empty { get; } = new(new Dictionary<string, string>(), "", TimeSpan.Zero);
 }

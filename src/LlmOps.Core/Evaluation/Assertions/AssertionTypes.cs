@@ -116,6 +116,18 @@ public sealed partial class AssertionTypes
                 return AssertionOutcome.Of(tokens <= max, $"{tokens} output tokens (max {Num(max)})");
             });
         });
+        types.Add("cost", (spec, _) =>
+        {
+            var max = spec.Threshold ?? throw new InvalidInputException("threshold", "cost needs a threshold (the most one call may cost).");
+            return new FuncAssertion(spec, (_, response, context) =>
+            {
+                var pricing = context.Pricing ?? throw new InvalidOperationException(
+                    $"the provider has no prices: give it config {TokenPricing.InputKey} and {TokenPricing.OutputKey} (per 1,000 tokens).");
+                var usage = response.Usage ?? throw new InvalidOperationException("the provider reported no token usage.");
+                var cost = pricing.Of(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
+                return AssertionOutcome.Of(cost <= max, $"cost {Num(cost)} ({usage.InputTokenCount} in, {usage.OutputTokenCount} out; max {Num(max)})");
+            });
+        });
         types.Add("is-refusal", (spec, _) => Check(spec, output =>
         {
             var refusal = output.Trim().Length == 0 || RefusalPattern().IsMatch(output);
