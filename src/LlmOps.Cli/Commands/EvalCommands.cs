@@ -89,6 +89,12 @@ internal static class EvalCommands
                 Judges = judges,
             };
             var report = await RunWithProgressAsync(output, suite, baseline is not null, options, () => new EvalRunner(types, options).EvaluateAsync(suite, candidate, baseline, cancellationToken: ct));
+            foreach (var provider in new[] { report.Candidate, report.Baseline })
+            {
+                // A provider none of whose calls succeeded is unreachable or misconfigured: an input error (exit 2), not a failed gate.
+                if (provider is { Summary.Cases: > 0 } run && run.Summary.Errors == run.Summary.Cases)
+                    throw new InvalidInputException("providers", $"{run.Name}: every call failed, e.g. {run.Cases[0].Error}");
+            }
 
             if (parse.GetValue(junitOption) is { } junit) await WriteFileAsync(junit, JUnitReport.Write(report), ct);
             if (parse.GetValue(htmlOption) is { } html) await WriteFileAsync(html, HtmlReport.Write(report), ct);

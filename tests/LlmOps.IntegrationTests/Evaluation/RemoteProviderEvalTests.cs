@@ -57,6 +57,25 @@ public sealed class RemoteProviderEvalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EvalRun_UnreachableProvider_Exit2NamingIt()
+    {
+        var suite = Path.Combine(work, "unreachable.yaml");
+        File.WriteAllText(suite, """
+            providers:
+              - id: openai:nowhere
+                config: { url: "http://127.0.0.1:9/v1", api_key_env: EVAL_TEST_KEY }
+            prompts: ["{{q}}"]
+            tests:
+              - vars: { q: "hello?" }
+                assert: [ { type: icontains, value: hi } ]
+            """);
+        var result = await Llmops("eval", "run", "--suite", suite, "--no-cache");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("openai:nowhere", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("every call failed", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EvalRun_RemoteProvider_KeyFromEnv_CachedAnswers_ErrorsNotCached()
     {
         var suite = Path.Combine(work, "remote.yaml");
