@@ -90,6 +90,12 @@ public sealed class CliSession : IAsyncDisposable
         return new PipelineRuns(workers.Services.GetRequiredService<PipelineEngine>(), localActor!);
     }
 
+    /// <summary>Evaluation runs of the data directory, as this session's principal (they are not served over HTTP yet).</summary>
+    public Evaluation.EvalHistory EvalHistory() =>
+        owned is IStore store && localActor is not null
+            ? new Evaluation.EvalHistory(store, localActor, TimeProvider.System)
+            : throw new InvalidInputException("--server", "evaluation runs are stored in a data directory; run without --server.");
+
     /// <summary>The data directory or server URL, for messages.</summary>
     public string Location { get; }
 

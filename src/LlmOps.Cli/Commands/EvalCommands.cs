@@ -102,8 +102,7 @@ internal static class EvalCommands
 
             if (local)
             {
-                await using var history = await OpenHistoryAsync(parse, ct);
-                var run = await history.History.RecordAsync(report, ct);
+                var run = await session.EvalHistory().RecordAsync(report, ct);
                 output.Info($"Stored as evaluation run [bold]{run.Id}[/] ({Markup.Escape(run.EvidenceReference)}).");
                 if (approvalTarget.Name is not null)
                 {
@@ -132,10 +131,9 @@ internal static class EvalCommands
     {
         var limit = new Option<int>("--limit") { Description = "At most this many runs, newest first.", DefaultValueFactory = _ => 50 };
         var command = new Command("list", "Stored evaluation runs, newest first.") { limit };
-        command.SetAction((parse, ct) => LlmOpsCli.Guard(parse, async output =>
+        command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
-            await using var history = await OpenHistoryAsync(parse, ct);
-            var runs = await history.History.ListAsync(parse.GetValue(limit), ct);
+            var runs = await session.EvalHistory().ListAsync(parse.GetValue(limit), ct);
             output.Write(runs, list =>
             {
                 var table = Output.Table("id", "suite", "candidate", "baseline", "passed", "gate", "started");
@@ -155,13 +153,13 @@ internal static class EvalCommands
     {
         var id = new Argument<string>("RUN") { Description = "Evaluation run id (as eval list prints, or eval-run:ID)." };
         var command = new Command("show", "A stored evaluation run: verdict, summary and every case.") { id };
-        command.SetAction((parse, ct) => LlmOpsCli.Guard(parse, async output =>
+        command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
             var runId = parse.GetValue(id)!;
             if (runId.StartsWith("eval-run:", StringComparison.Ordinal)) runId = runId["eval-run:".Length..];
-            await using var history = await OpenHistoryAsync(parse, ct);
-            var run = await history.History.GetAsync(runId, ct);
-            var cases = await history.History.ListCasesAsync(runId, ct);
+            var history = session.EvalHistory();
+            var run = await history.GetAsync(runId, ct);
+            var cases = await history.ListCasesAsync(runId, ct);
             output.Write(new { run, cases }, shown =>
             {
                 var table = Output.Table("role", "test", "prompt", "passed", "score", "output");
@@ -179,38 +177,6 @@ internal static class EvalCommands
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    /// <summary>The evaluation history of the data directory, as the local admin or the principal of --api-key.</summary>
-    static async Task<HistoryHandle> OpenHistoryAsync(ParseResult parse, CancellationToken cancellationToken)
-    {
-        if (parse.GetValue(GlobalOptions.Server) is not null || Environment.GetEnvironmentVariable("LLMOPS_SERVER") is not null)
-            throw new InvalidInputException("--server", "evaluation runs are stored in a data directory; run without --server.");
-        var store = CliSession.StorageFor(parse).CreateStore();
-        try
-        {
-            await store.MigrateAsync(cancellationToken);
-            var actor = Actor.LocalAdmin;
-            var apiKey = parse.GetValue(GlobalOptions.ApiKey) ?? Environment.GetEnvironmentVariable("LLMOPS_API_KEY");
-            if (!string.IsNullOrEmpty(apiKey))
-            {
-                actor = await new ApiKeyAuthenticator(store).AuthenticateAsync(apiKey, cancellationToken)
-                    ?? throw new PermissionDeniedException("the API key is unknown, revoked or malformed in this data directory.");
-            }
-            return new HistoryHandle(store, new EvalHistory(store, actor, TimeProvider.System));
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
-
-    sealed class HistoryHandle(IStore store, EvalHistory history) : IAsyncDisposable
-    {
-        public EvalHistory History { get; } = history;
-
-        public ValueTask DisposeAsync() => store.DisposeAsync();
     }
 
     static async Task<EvalReport> RunWithProgressAsync(Output output, EvalSuite suite, bool withBaseline, EvalRunOptions options, Func<Task<EvalReport>> run)

@@ -20,14 +20,7 @@ public sealed class DatasetRegistry(IStore store, IArtifactStore artifacts, Acto
         ArgumentNullException.ThrowIfNull(request);
         actor.Demand(Role.Developer, Area, Access.Write);
         ModelRegistry.ValidateName(request.Name);
-        var files = request.Files ?? [];
-        for (var i = 0; i < files.Count; i++)
-        {
-            ArtifactNames.Validate(files[i].Name, $"files[{i}].name");
-            ArtifactNames.ValidateSha256(files[i].Sha256, $"files[{i}].sha256");
-            var size = artifacts.GetSize(files[i].Sha256) ?? throw new InvalidInputException($"files[{i}].sha256", $"no blob {files[i].Sha256} in the artifact store; upload it first.");
-            files = [.. files.Take(i), files[i] with { Size = size }, .. files.Skip(i + 1)];
-        }
+        var files = ArtifactFiles.Resolve(artifacts, request.Files);
         var manifestFile = files.FirstOrDefault(f => f.Name == DatasetPreparer.ManifestFileName)
             ?? throw new InvalidInputException("files", $"a dataset version needs its {DatasetPreparer.ManifestFileName}.");
         var (splits, sources, recipe) = await ReadManifestAsync(manifestFile.Sha256, cancellationToken);

@@ -54,16 +54,7 @@ public sealed partial class ModelRegistry(IStore store, IArtifactStore artifacts
             throw new InvalidInputException("sourceUri", "a remote version needs the endpoint URL in sourceUri.");
         if (request.Format == ModelFormats.Builtin && string.IsNullOrWhiteSpace(request.SourceUri))
             throw new InvalidInputException("sourceUri", "a builtin version names the shipped model in sourceUri (e.g. all-MiniLM-L6-v2).");
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < files.Count; i++)
-        {
-            var file = files[i];
-            ArtifactNames.Validate(file.Name, $"files[{i}].name");
-            ArtifactNames.ValidateSha256(file.Sha256, $"files[{i}].sha256");
-            if (!seen.Add(file.Name)) throw new InvalidInputException($"files[{i}].name", $"'{file.Name}' is listed twice.");
-            var size = artifacts.GetSize(file.Sha256) ?? throw new InvalidInputException($"files[{i}].sha256", $"no blob {file.Sha256} in the artifact store; upload it first.");
-            files = [.. files.Take(i), file with { Size = size }, .. files.Skip(i + 1)];
-        }
+        files = ArtifactFiles.Resolve(artifacts, files);
         Validation.Tags(request.Tags);
         Validation.Metrics(request.Metrics);
         if (request.ModelCard is { Length: > MaxModelCardLength })

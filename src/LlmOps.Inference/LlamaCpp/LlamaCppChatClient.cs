@@ -66,21 +66,9 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         using var context = weights.CreateContext(parameters);
         if (lora is not null) context.NativeHandle.SetLoraAdapters([(model.Adapter(lora), lora.Scale)]);
         var tokens = context.Tokenize(prompt, addBos: true, special: true);
-        if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
-        if (tokens.Length >= context.ContextSize)
-            throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {context.ContextSize} (prompt and completion together).");
-        var budget = Math.Min(sampling.MaxTokens, (int)context.ContextSize - tokens.Length);
+        var budget = Budget(tokens.Length, context.ContextSize, sampling);
 
-        using var pipeline = new DefaultSamplingPipeline
-        {
-            Temperature = sampling.Temperature,
-            TopP = sampling.TopP,
-            TopK = sampling.TopK,
-            Seed = sampling.Seed,
-            PresencePenalty = sampling.PresencePenalty,
-            FrequencyPenalty = sampling.FrequencyPenalty,
-            Grammar = grammar,
-        };
+        using var pipeline = Pipeline(sampling, grammar);
         var batch = new LLamaBatch();
         for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
         await DecodeAsync(context, batch, cancellationToken);
@@ -126,11 +114,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
             var rest = stops.Flush();
             if (rest.Length > 0) yield return Update(responseId, created, new TextContent(rest));
         }
-        var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
-        var last = Update(responseId, created, new UsageContent(usage));
-        last.FinishReason = finish;
-        if (first) last.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
-        yield return last;
+        yield return Last(responseId, created, tokens.Length, generated, finish, first ? queueSeconds : null);
     }
 
     /// <summary>One request as a sequence in the model's shared batch.</summary>
@@ -141,10 +125,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         var weights = model.Weights;
         var prompt = ChatPrompt.Format(weights, list, options);
         var tokens = weights.Tokenize(prompt, true, true, Encoding.UTF8);
-        if (tokens.Length == 0) throw new InvalidInputException("messages", "the prompt is empty.");
-        if (tokens.Length >= model.ContextSize)
-            throw new InvalidInputException("messages", $"the prompt is {tokens.Length} tokens; this model's context holds {model.ContextSize} (prompt and completion together).");
-        var budget = Math.Min(sampling.MaxTokens, (int)model.ContextSize - tokens.Length);
+        var budget = Budget(tokens.Length, model.ContextSize, sampling);
         var scheduler = model.Scheduler(cache.Options.Threads, lora);
         var sequence = scheduler.Start(tokens, Pipeline(sampling, grammar), budget);
         try
@@ -177,17 +158,32 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
                 if (rest.Length > 0) yield return Update(responseId, created, new TextContent(rest));
             }
             var finish = stopped || generated < budget ? ChatFinishReason.Stop : ChatFinishReason.Length;
-            var usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = generated, TotalTokenCount = tokens.Length + generated };
-            var last = Update(responseId, created, new UsageContent(usage));
-            last.FinishReason = finish;
-            if (first) last.AdditionalProperties = new() { [QueueSecondsKey] = queueSeconds };
-            yield return last;
+            yield return Last(responseId, created, tokens.Length, generated, finish, first ? queueSeconds : null);
         }
         finally
         {
             // Done, stopped or cancelled: the sequence leaves the batch at the next step and its KV cells are freed.
             sequence.Leave();
         }
+    }
+
+    /// <summary>How many tokens may be generated after a prompt of <paramref name="promptTokens"/>; refuses an empty prompt or one that fills the context.</summary>
+    static int Budget(int promptTokens, uint contextSize, SamplingSettings sampling)
+    {
+        if (promptTokens == 0) throw new InvalidInputException("messages", "the prompt is empty.");
+        if (promptTokens >= contextSize)
+            throw new InvalidInputException("messages", $"the prompt is {promptTokens} tokens; this model's context holds {contextSize} (prompt and completion together).");
+        return Math.Min(sampling.MaxTokens, (int)contextSize - promptTokens);
+    }
+
+    /// <summary>The final update: usage and finish reason (and the queue time when nothing was streamed before it).</summary>
+    ChatResponseUpdate Last(string responseId, DateTimeOffset created, int promptTokens, int generated, ChatFinishReason finish, double? queueSeconds)
+    {
+        var usage = new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = generated, TotalTokenCount = promptTokens + generated };
+        var last = Update(responseId, created, new UsageContent(usage));
+        last.FinishReason = finish;
+        if (queueSeconds is { } seconds) last.AdditionalProperties = new() { [QueueSecondsKey] = seconds };
+        return last;
     }
 
     static DefaultSamplingPipeline Pipeline(SamplingSettings sampling, Grammar? grammar) => new()

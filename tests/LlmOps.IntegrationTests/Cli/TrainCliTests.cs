@@ -32,26 +32,16 @@ public sealed class TrainCliTests : IDisposable
     static readonly string[] Verbs = ["sees", "likes", "chases", "follows", "finds", "feeds"];
     static readonly string[] Places = ["in the garden", "on the hill", "by the river", "near the house", "under the tree"];
 
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-train-cli", Guid.NewGuid().ToString("N"));
+    readonly TempFolder temp = new("llmops-train-cli");
 
-    public TrainCliTests() => Directory.CreateDirectory(work);
+    string work => temp.Root;
+
 
     string DataDir => Path.Combine(work, "data");
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    public void Dispose() => temp.Dispose();
 
-    string Write(string name, string content)
-    {
-        var path = Path.Combine(work, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    string Write(string name, string content) => temp.Write(name, content);
 
     Task<CliProcess.Result> Llmops(params string[] args) => CliProcess.RunAsync([.. args, "--data-dir", DataDir]);
 
@@ -336,21 +326,13 @@ public sealed class TrainCliTests : IDisposable
 /// <summary><c>tokenizer train</c> and <c>train</c> against a server: registry, dataset, run and artifact calls go over HTTP, the training runs in the CLI.</summary>
 public sealed class TrainServerCliTests(ServerUnderTest server) : IClassFixture<ServerUnderTest>, IDisposable
 {
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-train-server", Guid.NewGuid().ToString("N"));
+    readonly TempFolder temp = new("llmops-train-server");
 
-    public void Dispose()
-    {
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    string work => temp.Root;
 
-    string Write(string name, string content)
-    {
-        var path = Path.Combine(work, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    public void Dispose() => temp.Dispose();
+
+    string Write(string name, string content) => temp.Write(name, content);
 
     Task<CliProcess.Result> Llmops(params string[] args) =>
         CliProcess.RunAsync([.. args, "--server", server.BaseAddress.ToString(), "--api-key", server.Keys[Role.Developer], "--json"]);

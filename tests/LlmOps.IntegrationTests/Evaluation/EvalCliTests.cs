@@ -12,9 +12,10 @@ namespace LlmOps.IntegrationTests.Evaluation;
 /// scrambled weights; suite errors exit 2 naming the line; JUnit validates; runs are listed.</summary>
 public sealed class EvalCliTests : IDisposable
 {
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-eval-cli", Guid.NewGuid().ToString("N"));
+    readonly TempFolder temp = new("llmops-eval-cli");
 
-    public EvalCliTests() => Directory.CreateDirectory(work);
+    string work => temp.Root;
+
 
     string DataDir => Path.Combine(work, "data");
 
@@ -142,9 +143,5 @@ public sealed class EvalCliTests : IDisposable
         return errors;
     }
 
-    public void Dispose()
-    {
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    public void Dispose() => temp.Dispose();
 }

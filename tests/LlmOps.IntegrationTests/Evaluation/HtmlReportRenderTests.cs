@@ -8,9 +8,10 @@ namespace LlmOps.IntegrationTests.Evaluation;
 /// lays it out and screenshots it. Skipped when Chromium is not installed.</summary>
 public sealed class HtmlReportRenderTests : IDisposable
 {
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-eval-html", Guid.NewGuid().ToString("N"));
+    readonly TempFolder temp = new("llmops-eval-html");
 
-    public HtmlReportRenderTests() => Directory.CreateDirectory(work);
+    string work => temp.Root;
+
 
     static string? Chromium() => new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
 
@@ -60,9 +61,5 @@ public sealed class HtmlReportRenderTests : IDisposable
         return await stdout;
     }
 
-    public void Dispose()
-    {
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
-    }
+    public void Dispose() => temp.Dispose();
 }

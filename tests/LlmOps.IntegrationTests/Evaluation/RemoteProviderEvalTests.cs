@@ -13,13 +13,14 @@ namespace LlmOps.IntegrationTests.Evaluation;
 public sealed class RemoteProviderEvalTests : IAsyncLifetime
 {
     const string Key = "sk-eval-test";
-    readonly string work = Path.Combine(Path.GetTempPath(), "llmops-eval-remote", Guid.NewGuid().ToString("N"));
+    readonly TempFolder temp = new("llmops-eval-remote");
+
+    string work => temp.Root;
     WebApplication app = null!;
     int calls;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(work);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         app = builder.Build();
@@ -186,7 +187,6 @@ public sealed class RemoteProviderEvalTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await app.DisposeAsync();
-        try { Directory.Delete(work, recursive: true); }
-        catch (IOException) { /* best effort */ }
+        temp.Dispose();
     }
 }
