@@ -16,7 +16,8 @@ namespace LlmOps.Monitoring;
 /// <param name="CompletionTokens">Tokens generated.</param>
 /// <param name="Status"><c>ok</c>, <c>error</c> or <c>cancelled</c>.</param>
 /// <param name="Error">What went wrong, when it did.</param>
-/// <param name="Completion">The generated text, kept for shadow records only (to compare with the primary).</param>
+/// <param name="Completion">The generated text: always kept for shadow records (to compare with the primary), for others when the
+/// deployment keeps content (after PII redaction).</param>
 /// <param name="At">When the request arrived.</param>
 public sealed record TraceRecord(
     string Id,
@@ -35,7 +36,42 @@ public sealed record TraceRecord(
     string Status,
     string? Error,
     string? Completion,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>Where the record came from: <see cref="TraceSources.Gateway"/> or <see cref="TraceSources.Otlp"/> (an application's span).</summary>
+    public string Source { get; init; } = TraceSources.Gateway;
+
+    /// <summary>W3C trace id (32 hex digits) when the request carried or started one.</summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>W3C span id (16 hex digits).</summary>
+    public string? SpanId { get; init; }
+
+    /// <summary>The parent span's id, for spans sent by applications.</summary>
+    public string? ParentSpanId { get; init; }
+
+    /// <summary>The span name (<c>chat demo-chat@prod</c>, or what an application named it).</summary>
+    public string? Operation { get; init; }
+
+    /// <summary>The sending service (<c>service.name</c>) of an OTLP span; <c>llmops-gateway</c> for the gateway's own.</summary>
+    public string? Service { get; init; }
+
+    /// <summary>The prompt as text (messages joined), kept when the deployment keeps content, after PII redaction.</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>What the request cost in the price table's currency; null when the version has no price.</summary>
+    public double? Cost { get; init; }
+
+    /// <summary>Further attributes (an OTLP span's <c>gen_ai.*</c> and others), as strings.</summary>
+    public IReadOnlyDictionary<string, string>? Attributes { get; init; }
+}
+
+/// <summary>Sources of a <see cref="TraceRecord"/>.</summary>
+public static class TraceSources
+{
+    public const string Gateway = "gateway";
+    public const string Otlp = "otlp";
+}
 
 /// <summary>Statuses of a <see cref="TraceRecord"/>.</summary>
 public static class TraceStatus
