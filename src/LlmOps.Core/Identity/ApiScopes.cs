@@ -7,7 +7,7 @@ public static class ApiScopes
     public const string All = "*";
 
     /// <summary>The API areas a scope can name.</summary>
-    public static IReadOnlyList<string> Areas { get; } = ["models", "datasets", "runs", "pipelines", "artifacts", "keys", "audit", "gateway", "deployments"];
+    public static IReadOnlyList<string> Areas { get; } = ["models", "datasets", "runs", "pipelines", "artifacts", "keys", "audit", "gateway", "deployments", "monitoring"];
 
     /// <summary>Throws <see cref="InvalidInputException"/> for a scope that names no known area or access.</summary>
     public static void Validate(IEnumerable<string> scopes)
