@@ -6,6 +6,7 @@ using LlmOps.Server.Deployments;
 using LlmOps.Server.Gateway;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
+using LlmOps.Server.Monitoring;
 using LlmOps.Server.Pipelines;
 using LlmOps.Server.Registry;
 using LlmOps.Server.Runs;
@@ -96,6 +97,7 @@ public static class LlmOpsServer
         routes.MapWebhooksApi();
         routes.MapDeploymentsApi();
         routes.MapGatewayApi();
+        routes.MapMonitoringApi();
         return routes;
     }
 

@@ -34,4 +34,22 @@ internal static partial class Log
 
     [LoggerMessage(1102, LogLevel.Information, "Gateway {Deployment}: shadow {Version} failed: {Reason}")]
     public static partial void ShadowFailed(ILogger logger, string deployment, string version, string reason);
+
+    [LoggerMessage(1200, LogLevel.Information, "Trace retention deleted {Count} records")]
+    public static partial void TracesExpired(ILogger logger, int count);
+
+    [LoggerMessage(1201, LogLevel.Error, "Trace retention failed; trying again at the next interval")]
+    public static partial void TraceRetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Trace store write failed (the batch is retried with back-off): {Reason}")]
+    public static partial void TraceWriteFailed(ILogger logger, string reason);
+
+    [LoggerMessage(1203, LogLevel.Warning, "Online evaluation of {TraceId} on {Deployment} failed: {Reason}")]
+    public static partial void OnlineEvalFailed(ILogger logger, string traceId, string deployment, string reason);
+
+    [LoggerMessage(1204, LogLevel.Information, "Alert {Rule}: {From} -> {To} ({Message})")]
+    public static partial void AlertChanged(ILogger logger, string rule, string from, string to, string message);
+
+    [LoggerMessage(1205, LogLevel.Error, "Alert evaluation failed; trying again at the next interval")]
+    public static partial void AlertEvaluationFailed(ILogger logger, Exception exception);
 }

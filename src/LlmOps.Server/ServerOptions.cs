@@ -44,6 +44,12 @@ public sealed class ServerOptions
     /// <summary>The OpenAI-compatible gateway: default environment, timeouts, llama.cpp runtime, per-key limits.</summary>
     public GatewayOptions Gateway { get; set; } = new();
 
+    /// <summary>The trace store: queue bound, batch size, retention by age and count.</summary>
+    public LlmOps.Monitoring.TraceStoreOptions Traces { get; set; } = new();
+
+    /// <summary>How often alert rules are evaluated.</summary>
+    public TimeSpan AlertInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Log lines as JSON objects (for log shippers) instead of text.</summary>
     public bool JsonLogs { get; set; }
 
@@ -63,6 +69,8 @@ public sealed class ServerOptions
         if (Workers < 0 || Workers > 64) throw new InvalidInputException("workers", "must be between 0 and 64.");
         if (Workers > 0 && WorkerQueues.Count == 0) throw new InvalidInputException("queues", "workers need at least one queue.");
         Gateway.Validate();
+        Traces.Validate();
+        if (AlertInterval < TimeSpan.FromMilliseconds(100)) throw new InvalidInputException("alertInterval", "must be at least 100 ms.");
         if (string.IsNullOrWhiteSpace(Storage.DataDir)) throw new InvalidInputException("dataDir", "a data directory is required.");
     }
 }

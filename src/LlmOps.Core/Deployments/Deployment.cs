@@ -30,11 +30,13 @@ public sealed record Deployment(
 /// <param name="Shadow">A version that gets a copy of each request; its answer is recorded, never returned.</param>
 /// <param name="Fallbacks">Tried in order when the chosen version fails or times out.</param>
 /// <param name="TimeoutSeconds">How long one version may take before the next in the chain is tried.</param>
+/// <param name="Monitoring">What the trace store keeps of its requests and how they are evaluated online; null: the defaults.</param>
 public sealed record DeploymentSpec(
     IReadOnlyList<WeightedVersion> Versions,
     VersionRef? Shadow = null,
     IReadOnlyList<VersionRef>? Fallbacks = null,
-    double? TimeoutSeconds = null)
+    double? TimeoutSeconds = null,
+    MonitoringSettings? Monitoring = null)
 {
     /// <summary>Every version the spec names, serving, shadow and fallback.</summary>
     public IEnumerable<VersionRef> AllVersions() =>
@@ -42,6 +44,24 @@ public sealed record DeploymentSpec(
             .Concat(Shadow is null ? [] : [Shadow])
             .Concat(Fallbacks ?? []);
 }
+
+/// <summary>What the trace store keeps of a deployment's requests, and the online evaluation of a sample of them.</summary>
+/// <param name="CaptureContent">Keep the prompt and the response text with each trace (needed for drift on text and online evaluation).</param>
+/// <param name="RedactPii">Redact e-mail addresses, phone numbers, card and account numbers, IPs and secrets before storing the text.</param>
+/// <param name="OnlineEval">Assertions run on a sample of live traffic; null: none.</param>
+public sealed record MonitoringSettings(bool CaptureContent = true, bool RedactPii = true, OnlineEvalSettings? OnlineEval = null)
+{
+    public static MonitoringSettings Default { get; } = new();
+}
+
+/// <summary>Online evaluation: a share of live requests is scored asynchronously by evaluation assertions; scores attach to the traces.</summary>
+/// <param name="SampleRate">Share of requests scored, 0–1.</param>
+/// <param name="Assertions">Assertions as an evaluation suite writes them (<c>type</c>, <c>value</c>, <c>threshold</c>, <c>metric</c>).</param>
+/// <param name="Judge">The deployment (<c>endpoint@environment</c>) that grades <c>llm-rubric</c> assertions.</param>
+public sealed record OnlineEvalSettings(double SampleRate, IReadOnlyList<OnlineAssertion> Assertions, string? Judge = null);
+
+/// <summary>One assertion of an online evaluation, in an evaluation suite's words (<c>not-</c> prefixes negate).</summary>
+public sealed record OnlineAssertion(string Type, System.Text.Json.Nodes.JsonNode? Value = null, double? Threshold = null, string? Metric = null);
 
 /// <summary>A registry version with a traffic weight.</summary>
 public sealed record WeightedVersion(string Model, int Version, int Weight = 100)

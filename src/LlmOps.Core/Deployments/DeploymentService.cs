@@ -124,6 +124,7 @@ public sealed class DeploymentService(IStore store, Actor actor, TimeProvider ti
         }
         if (spec.TimeoutSeconds is { } timeout && (double.IsNaN(timeout) || timeout is <= 0 or > 3600))
             throw new InvalidInputException("timeoutSeconds", "must be above 0 and at most 3600.");
+        Monitoring.OnlineAssertions.Validate(spec.Monitoring);
     }
 
     static DeploymentSpec Normalise(DeploymentSpec spec) => spec with { Fallbacks = spec.Fallbacks ?? [] };

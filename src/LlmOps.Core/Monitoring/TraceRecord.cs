@@ -62,6 +62,11 @@ public sealed record TraceRecord(
     /// <summary>What the request cost in the price table's currency; null when the version has no price.</summary>
     public double? Cost { get; init; }
 
+    /// <summary>Asks the trace writer to redact PII from <see cref="Prompt"/> and <see cref="Completion"/> before storing them
+    /// (done off the request path); never stored itself.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool RedactPii { get; init; }
+
     /// <summary>Further attributes (an OTLP span's <c>gen_ai.*</c> and others), as strings.</summary>
     public IReadOnlyDictionary<string, string>? Attributes { get; init; }
 }

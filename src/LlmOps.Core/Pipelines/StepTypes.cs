@@ -21,7 +21,7 @@ public static class StepTypes
         new StepType("evaluate", ["suite", "model"], ["baseline"], ["gate", "eval_id", "score", "evidence"], "run an eval suite, optionally against a baseline, and gate"),
         new StepType("register", ["name", "file"], ["format", "dataset", "run"], ["model_version"], "register a model version from a file"),
         new StepType("deploy", ["model_version", "environment"], ["endpoint", "weight"], ["revision", "endpoint"], "deploy a model version to an environment (weight < 100: canary)"),
-        new StepType("canary.watch", ["endpoint", "model_version"], ["window", "max_error_rate", "min_requests"], ["decision", "error_rate", "requests"],
+        new StepType("canary.watch", ["endpoint", "model_version"], ["window", "max_error_rate", "min_requests", "min_eval_score", "min_scored"], ["decision", "error_rate", "requests", "eval_score"],
             "watch a canary's error rate for a window, then give it all traffic, or roll the deployment back"),
         new StepType("promote", ["model_version", "environment"], [], ["alias"], "point an environment alias at a model version"),
         new StepType("approval", ["model_version"], ["comment", "evidence"], ["model_version", "decision", "approver"], "request approval and wait (no worker held) for an Approver"),

@@ -4,6 +4,8 @@ using LlmOps.Events;
 using LlmOps.Evaluation;
 using LlmOps.Deployments;
 using LlmOps.Identity;
+using LlmOps.Monitoring;
+using LlmOps.Monitoring.Alerts;
 using LlmOps.Pipelines;
 using LlmOps.Registry;
 using LlmOps.Runs;
@@ -37,6 +39,8 @@ public interface IStoreSession : IAsyncDisposable
     IEventRecords Events { get; }
     IEvalRecords Evals { get; }
     IDeploymentRecords Deployments { get; }
+    ITraceRecords Traces { get; }
+    IAlertRecords Alerts { get; }
 
     /// <summary>Makes the session's writes durable and releases the writer lock.</summary>
     Task CommitAsync(CancellationToken cancellationToken = default);
@@ -184,4 +188,52 @@ public interface IDeploymentRecords
 
     /// <summary>The newest revision of every endpoint, by environment then endpoint.</summary>
     Task<IReadOnlyList<Deployment>> ListLatestAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Trace records of the gateway and of applications (OTLP), their feedback and scores, and the price table.</summary>
+public interface ITraceRecords
+{
+    /// <summary>Appends records in one statement batch; a record whose (id, shadow) is already stored is skipped. Returns how many were new.</summary>
+    Task<int> AppendAsync(IReadOnlyList<TraceRecord> records, CancellationToken cancellationToken = default);
+
+    /// <summary>Records matching the filter, newest first; without prompt, response and attributes unless <paramref name="withContent"/>.</summary>
+    Task<IReadOnlyList<TraceRecord>> SearchAsync(TraceFilter filter, bool withContent, CancellationToken cancellationToken = default);
+
+    /// <summary>The records of one id (the answer and its shadow copy).</summary>
+    Task<IReadOnlyList<TraceRecord>> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes up to <paramref name="max"/> records older than <paramref name="cutoff"/> and their scores; returns how many.</summary>
+    Task<int> DeleteBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>The arrival time of the <paramref name="keep"/>-th newest record, or null when there are no more than that.</summary>
+    Task<DateTimeOffset?> NthNewestAsync(long keep, CancellationToken cancellationToken = default);
+
+    Task<long> CountAsync(CancellationToken cancellationToken = default);
+
+    Task InsertFeedbackAsync(TraceFeedback feedback, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<TraceFeedback>> ListFeedbackAsync(string? traceId, DateTimeOffset? since, DateTimeOffset? until, string? deployment, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores scores, replacing an earlier score of the same trace and name.</summary>
+    Task UpsertScoresAsync(IReadOnlyList<TraceScore> scores, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<TraceScore>> ListScoresAsync(string? traceId, DateTimeOffset? since, DateTimeOffset? until, string? deployment, CancellationToken cancellationToken = default);
+
+    Task UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken = default);
+    Task<bool> DeletePriceAsync(string model, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<ModelPrice>> ListPricesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Alert rules, their current state and the history of state changes.</summary>
+public interface IAlertRecords
+{
+    Task UpsertRuleAsync(StoredAlertRule rule, CancellationToken cancellationToken = default);
+    Task<StoredAlertRule?> GetRuleAsync(string name, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<StoredAlertRule>> ListRulesAsync(CancellationToken cancellationToken = default);
+    Task<bool> DeleteRuleAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<AlertStatus?> GetStatusAsync(string name, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<AlertStatus>> ListStatusAsync(CancellationToken cancellationToken = default);
+    Task UpsertStatusAsync(AlertStatus status, CancellationToken cancellationToken = default);
+
+    Task InsertEventAsync(AlertEvent alertEvent, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<AlertEvent>> ListEventsAsync(string? name, int limit, CancellationToken cancellationToken = default);
 }

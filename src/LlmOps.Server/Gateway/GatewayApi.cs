@@ -44,11 +44,11 @@ public static class GatewayApi
             .RequirePermission(Role.Admin, "keys", Access.Read);
 
         // Prometheus scrapes without a key, as it does /health.
-        routes.MapGet("/metrics", async (HttpContext http, GatewayMetrics metrics, ChatRuntimes runtimes) =>
+        routes.MapGet("/metrics", async (HttpContext http, GatewayMetrics metrics, Monitoring.MonitoringMetrics monitoring, ChatRuntimes runtimes) =>
         {
             metrics.LoadedBytes.Set(runtimes.Models.LoadedBytes);
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await http.Response.WriteAsync(metrics.Export(), http.RequestAborted);
+            await http.Response.WriteAsync(metrics.Export() + monitoring.Export(), http.RequestAborted);
         }).WithTags("Metrics");
         return routes;
     }

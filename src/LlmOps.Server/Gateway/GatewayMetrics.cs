@@ -65,17 +65,31 @@ public sealed class GatewayMetrics
     }
 
     /// <summary>A value that only goes up.</summary>
-    public sealed class Counter(string name, string help, params string[] labelNames)
-        : Metric(name, help, "counter", labelNames.Length == 0 ? ["deployment", "version"] : labelNames)
+    public sealed class Counter : Metric
     {
+        /// <summary>A counter labelled by deployment and version, or by the names given.</summary>
+        public Counter(string name, string help, params string[] labelNames)
+            : base(name, help, "counter", labelNames.Length == 0 ? ["deployment", "version"] : labelNames) { }
+
+        /// <summary>A counter with exactly these labels (none when empty).</summary>
+        public Counter(string name, string help, string[] labelNames, bool exactLabels)
+            : base(name, help, "counter", exactLabels || labelNames.Length > 0 ? labelNames : ["deployment", "version"]) { }
+
         readonly ConcurrentDictionary<string, Cell> series = new(StringComparer.Ordinal);
 
         public void Inc(double by, params string[] labels) => series.GetOrAdd(Key(labels), _ => new Cell()).Add(by);
 
+        /// <summary>Mirrors a count kept elsewhere (it must only grow).</summary>
+        public void Set(double total, params string[] labels) => series.GetOrAdd(Key(labels), _ => new Cell()).Set(total);
+
         protected override void WriteSeries(StringBuilder text)
         {
             foreach (var (key, cell) in series.OrderBy(s => s.Key, StringComparer.Ordinal))
-                text.Append(Name).Append('{').Append(key).Append("} ").Append(Number(cell.Value)).Append('\n');
+            {
+                text.Append(Name);
+                if (key.Length > 0) text.Append('{').Append(key).Append('}');
+                text.Append(' ').Append(Number(cell.Value)).Append('\n');
+            }
         }
     }
 

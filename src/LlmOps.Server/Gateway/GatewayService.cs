@@ -143,6 +143,7 @@ public sealed class GatewayService(
         IAsyncEnumerator<ChatResponseUpdate> updates, bool more, string id, long created, Actor actor, List<string> failed, long arrived, DateTimeOffset at)
     {
         var labels = new[] { deployment.Name, reference.Reference };
+        var monitoring = deployment.Spec.Monitoring ?? MonitoringSettings.Default;
         TimeSpan? ttft = null;
         TimeSpan? queue = null;
         var text = new StringBuilder();
@@ -176,7 +177,7 @@ public sealed class GatewayService(
                 {
                     ttft ??= Stopwatch.GetElapsedTime(arrived);
                     if (request.Stream) await OpenAiResponses.WriteChunkAsync(http, route, id, created, request.Model, piece, first, null);
-                    else text.Append(piece);
+                    if (!request.Stream || monitoring.CaptureContent) text.Append(piece);
                     first = false;
                 }
                 more = await updates.MoveNextAsync();
@@ -216,8 +217,19 @@ public sealed class GatewayService(
             metrics.Finished.Inc(1, deployment.Name, reference.Reference, status);
             limiter.Record(actor.Id, prompt, completion);
             await traces.RecordAsync(new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, OpenAiResponses.RouteName(route), false,
-                failed, queue, ttft, total, prompt, completion, status, error, null, at));
+                failed, queue, ttft, total, prompt, completion, status, error, monitoring.CaptureContent ? text.ToString() : null, at)
+            {
+                Prompt = monitoring.CaptureContent ? PromptText(request.Messages) : null,
+                RedactPii = monitoring.RedactPii,
+            });
         }
+    }
+
+    /// <summary>The prompt as one text: a single message as it is, a conversation as <c>role: text</c> lines.</summary>
+    public static string PromptText(IReadOnlyList<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return messages.Count == 1 ? messages[0].Text : string.Join('\n', messages.Select(m => $"{m.Role.Value}: {m.Text}"));
     }
 
     void StartShadow(Deployment deployment, VersionRef shadow, GatewayRequest request, string id, Actor actor, GatewayRoute route, TimeSpan timeout, DateTimeOffset at)
@@ -250,7 +262,10 @@ public sealed class GatewayService(
             metrics.Prompt.Inc(prompt, deployment.Name, shadow.Reference);
             metrics.Generation.Inc(generated, deployment.Name, shadow.Reference);
             await traces.RecordAsync(new TraceRecord(id, deployment.Name, deployment.Revision, shadow.Reference, actor.Id, OpenAiResponses.RouteName(route), true,
-                [], null, null, total, prompt, generated, status, error, completion, at));
+                [], null, null, total, prompt, generated, status, error, completion, at)
+            {
+                RedactPii = (deployment.Spec.Monitoring ?? MonitoringSettings.Default).RedactPii,
+            });
         }, CancellationToken.None);
     }
 }

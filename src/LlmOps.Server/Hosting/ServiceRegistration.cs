@@ -10,13 +10,13 @@ using LlmOps.Inference.LlamaCpp;
 using LlmOps.Monitoring;
 using LlmOps.Server.Gateway;
 using LlmOps.Server.Identity;
+using LlmOps.Server.Monitoring;
 using LlmOps.Storage;
 using LlmOps.Storage.Artifacts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmOps.Server.Hosting;
 
@@ -52,7 +52,15 @@ public static class ServiceRegistration
         services.AddSingleton(options.Gateway);
         services.AddSingleton(sp => new LlamaModelCache(options.Gateway.LlamaCpp, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ChatRuntimes>();
-        services.TryAddSingleton<ITraceSink, InMemoryTraceSink>();
+        services.AddSingleton(options.Traces);
+        services.AddSingleton(sp => new TraceWriter(sp.GetRequiredService<IStore>(), options.Traces, sp.GetRequiredService<TimeProvider>(),
+            error => Log.TraceWriteFailed(sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<TraceWriter>>(), error.Message)));
+        services.AddSingleton<ITraceSink>(sp => sp.GetRequiredService<TraceWriter>());
+        services.AddSingleton<ITraceQuery>(sp => sp.GetRequiredService<TraceWriter>());
+        services.AddSingleton<MonitoringMetrics>();
+        services.AddHostedService<TraceStoreService>();
+        services.AddScoped(sp => new MonitoringService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<ITraceQuery>(),
+            sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new KeyLimiter(options.Gateway.Limits, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayService>();

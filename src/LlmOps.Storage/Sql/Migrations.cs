@@ -260,5 +260,99 @@ public static class Migrations
                 PRIMARY KEY (environment, endpoint, revision)
             );
             """),
+        new(7, "traces, feedback, scores, prices, alerts", """
+            CREATE TABLE traces (
+                id TEXT NOT NULL,
+                shadow INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                deployment TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                version TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                route TEXT NOT NULL,
+                status TEXT NOT NULL,
+                error TEXT,
+                fallback_from TEXT,
+                queue_ms DOUBLE PRECISION,
+                ttft_ms DOUBLE PRECISION,
+                total_ms DOUBLE PRECISION NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                cost DOUBLE PRECISION,
+                trace_id TEXT,
+                span_id TEXT,
+                parent_span_id TEXT,
+                operation TEXT,
+                service TEXT,
+                prompt TEXT,
+                completion TEXT,
+                attributes TEXT,
+                PRIMARY KEY (id, shadow)
+            );
+            CREATE INDEX ix_traces_at ON traces(at);
+            CREATE INDEX ix_traces_deployment_at ON traces(deployment, at);
+            CREATE INDEX ix_traces_version_at ON traces(version, at);
+            CREATE INDEX ix_traces_key_at ON traces(key_id, at);
+            CREATE INDEX ix_traces_trace_id ON traces(trace_id);
+            CREATE TABLE trace_feedback (
+                id TEXT PRIMARY KEY,
+                trace_id TEXT NOT NULL,
+                deployment TEXT NOT NULL,
+                version TEXT NOT NULL,
+                score DOUBLE PRECISION,
+                label TEXT,
+                comment TEXT,
+                source TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_trace_feedback_trace ON trace_feedback(trace_id);
+            CREATE INDEX ix_trace_feedback_at ON trace_feedback(at);
+            CREATE TABLE trace_scores (
+                trace_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                score DOUBLE PRECISION NOT NULL,
+                passed INTEGER NOT NULL,
+                reason TEXT,
+                deployment TEXT NOT NULL,
+                version TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                PRIMARY KEY (trace_id, name)
+            );
+            CREATE INDEX ix_trace_scores_at ON trace_scores(at);
+            CREATE TABLE model_prices (
+                model TEXT PRIMARY KEY,
+                input_per_1k DOUBLE PRECISION,
+                output_per_1k DOUBLE PRECISION,
+                per_hour DOUBLE PRECISION,
+                updated_at BIGINT NOT NULL,
+                updated_by TEXT NOT NULL
+            );
+            CREATE TABLE alert_rules (
+                name TEXT PRIMARY KEY,
+                spec TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL
+            );
+            CREATE TABLE alert_states (
+                name TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                value DOUBLE PRECISION,
+                since BIGINT NOT NULL,
+                evaluated_at BIGINT NOT NULL,
+                message TEXT
+            );
+            CREATE TABLE alert_events (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                from_state TEXT NOT NULL,
+                to_state TEXT NOT NULL,
+                value DOUBLE PRECISION,
+                message TEXT,
+                at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_alert_events_name_at ON alert_events(name, at);
+            """),
     ];
 }

@@ -24,6 +24,8 @@ internal sealed class SqlSession : IStoreSession
         Events = new SqlEventRecords(this);
         Evals = new SqlEvalRecords(this);
         Deployments = new SqlDeploymentRecords(this);
+        Traces = new SqlTraceRecords(this);
+        Alerts = new SqlAlertRecords(this);
     }
 
     public SqlStore Store { get; }
@@ -36,6 +38,8 @@ internal sealed class SqlSession : IStoreSession
     public IEventRecords Events { get; }
     public IEvalRecords Evals { get; }
     public IDeploymentRecords Deployments { get; }
+    public ITraceRecords Traces { get; }
+    public IAlertRecords Alerts { get; }
 
     public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
@@ -67,6 +71,16 @@ internal sealed class SqlSession : IStoreSession
         var parse = reader.GetRowParser<T>();
         while (await Store.Guard(() => reader.ReadAsync(cancellationToken)))
             yield return parse(reader);
+    }
+
+    /// <summary>A raw command on the session's connection and transaction, for bulk statements Dapper would make slow.</summary>
+    public DbCommand CreateCommand(string sql)
+    {
+        RequireWrite();
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
     }
 
     void RequireWrite()

@@ -32,7 +32,8 @@ public class GatewayFixture : IAsyncLifetime
 
     public ServerUnderTest Server { get; }
     public FakeUpstream Upstream { get; private set; } = null!;
-    public InMemoryTraceSink Traces => (InMemoryTraceSink)Server.App.Services.GetRequiredService<ITraceSink>();
+    /// <summary>The server's trace store (the durable one the gateway writes to).</summary>
+    public ITraceQuery Traces => Server.App.Services.GetRequiredService<ITraceQuery>();
 
     /// <summary>tiny/1 and tiny/2: two different tiny GGUF models, both Approved.</summary>
     public VersionRef Tiny1 { get; } = new("tiny", 1);
@@ -111,7 +112,8 @@ public class GatewayFixture : IAsyncLifetime
     {
         for (var i = 0; i < 100; i++)
         {
-            var found = Traces.Snapshot().LastOrDefault(match);
+            await Traces.FlushAsync();
+            var found = (await Traces.SearchAsync(new TraceFilter(IncludeShadow: true, Limit: TraceFilter.MaxLimit))).FirstOrDefault(match);
             if (found is not null) return found;
             await Task.Delay(50);
         }

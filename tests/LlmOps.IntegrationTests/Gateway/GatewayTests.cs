@@ -224,7 +224,8 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
             Assert.Equal(FakeUpstream.EchoText, shadow.Completion);
             Assert.Equal(gateway.Remote["echo"].Reference, shadow.Version);
             var primary = await gateway.WaitForTraceAsync(t => t.Id == result.Value.Id && !t.Shadow);
-            Assert.Null(primary.Completion);
+            Assert.Equal(result.Value.Content[0].Text, primary.Completion); // the primary's own answer, the one returned
+            Assert.Equal("hi", primary.Prompt);
         }
     }
 

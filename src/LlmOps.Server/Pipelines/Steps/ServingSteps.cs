@@ -122,9 +122,11 @@ public sealed class DeployStep(PlatformServices platform) : IPipelineStep
 }
 
 /// <summary><c>canary.watch</c>: watches the gateway's traces of a canary version on an endpoint for a window. A canary whose
-/// error rate (failed answers, including those the fallback chain hid from clients) exceeds <c>max_error_rate</c> is rolled back
-/// at once and the step fails; a healthy one gets all traffic. Too few requests to judge is a failure that changes nothing.</summary>
-public sealed class CanaryWatchStep(PlatformServices platform, Monitoring.ITraceSink traces) : IPipelineStep
+/// error rate (failed answers, including those the fallback chain hid from clients) exceeds <c>max_error_rate</c>, or whose mean
+/// online evaluation score (the deployment's <c>monitoring.onlineEval</c>, over at least <c>min_scored</c> scored answers) falls below
+/// <c>min_eval_score</c>, is rolled back at once and the step fails; a healthy one gets all traffic. Too few requests to judge is
+/// a failure that changes nothing.</summary>
+public sealed class CanaryWatchStep(PlatformServices platform, LlmOps.Monitoring.ITraceQuery traces) : IPipelineStep
 {
     public string Type => "canary.watch";
     public bool Cacheable => false;
@@ -144,35 +146,53 @@ public sealed class CanaryWatchStep(PlatformServices platform, Monitoring.ITrace
             : TimeSpan.FromMinutes(5);
         var maxErrorRate = Number(context, "max_error_rate", 0.05);
         var minRequests = (int)Number(context, "min_requests", 10);
-        var query = traces as Monitoring.ITraceQuery ?? throw new InvalidOperationException("the trace sink of this server cannot be queried.");
+        double? minEvalScore = context.OptionalInput("min_eval_score") is null ? null : Number(context, "min_eval_score", 0);
+        var minScored = (int)Number(context, "min_scored", 5);
         var deployments = new DeploymentService(platform.Store, context.Actor, platform.Time);
         var serving = await deployments.GetAsync(environment, endpoint, cancellationToken);
         if (serving.Spec.Versions.All(v => v.Reference == canary.Reference))
         {
             // The first deployment of an endpoint has nothing to roll back to: there is no canary to judge.
             context.Log($"{canary.Reference} is the only version serving {name}; nothing to compare or roll back to");
-            return new StepOutcome(new Dictionary<string, string> { ["decision"] = "sole-version", ["error_rate"] = "", ["requests"] = "0" });
+            return new StepOutcome(new Dictionary<string, string> { ["decision"] = "sole-version", ["error_rate"] = "", ["requests"] = "0", ["eval_score"] = "" });
         }
         var start = platform.Time.GetUtcNow();
         context.Log(string.Create(CultureInfo.InvariantCulture, $"watching {canary.Reference} on {name} for {window.TotalSeconds:0} s (error rate ≤ {maxErrorRate:P0}, at least {minRequests} requests)"));
 
-        (int Requests, int Errors) Count()
+        async Task<(int Requests, int Errors, int Scored, double? Score)> CountAsync()
         {
-            var records = query.Query(name, start).Where(r => !r.Shadow).ToList();
+            await traces.FlushAsync(cancellationToken);
+            var records = await traces.SearchAsync(new LlmOps.Monitoring.TraceFilter(Since: start, Deployment: name, Limit: LlmOps.Monitoring.TraceFilter.MaxLimit), cancellationToken);
             var requests = records.Count(r => r.Version == canary.Reference || r.FallbackFrom.Contains(canary.Reference));
-            var errors = records.Count(r => r.FallbackFrom.Contains(canary.Reference) || (r.Version == canary.Reference && r.Status == Monitoring.TraceStatus.Error));
-            return (requests, errors);
+            var errors = records.Count(r => r.FallbackFrom.Contains(canary.Reference) || (r.Version == canary.Reference && r.Status == LlmOps.Monitoring.TraceStatus.Error));
+            if (minEvalScore is null) return (requests, errors, 0, null);
+            await using var session = await platform.Store.OpenAsync(write: false, cancellationToken);
+            var scores = (await session.Traces.ListScoresAsync(null, start, null, name, cancellationToken)).Where(s => s.Version == canary.Reference).ToList();
+            // One figure per answer: the mean of its assertion scores.
+            var perTrace = scores.GroupBy(s => s.TraceId).Select(g => g.Average(s => s.Score)).ToList();
+            return (requests, errors, perTrace.Count, perTrace.Count == 0 ? null : perTrace.Average());
         }
 
-        var (requests, errors) = (0, 0);
+        bool ScoreTooLow(int scored, double? score) => minEvalScore is { } min && scored >= minScored && score < min;
+
+        var (requests, errors, scored, evalScore) = (0, 0, 0, (double?)null);
         while (platform.Time.GetUtcNow() - start < window)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(window.TotalMilliseconds / 20, 100, 5000)), platform.Time, cancellationToken);
-            (requests, errors) = Count();
+            (requests, errors, scored, evalScore) = await CountAsync();
             if (requests >= minRequests && (double)errors / requests > maxErrorRate) break; // clearly bad: do not wait out the window
+            if (ScoreTooLow(scored, evalScore)) break;
         }
         var rate = requests == 0 ? 0 : (double)errors / requests;
         var summary = string.Create(CultureInfo.InvariantCulture, $"{errors}/{requests} requests to {canary.Reference} failed ({rate:P1})");
+        if (minEvalScore is not null)
+            summary += string.Create(CultureInfo.InvariantCulture, $", online eval score {(evalScore is { } e ? e.ToString("0.###", CultureInfo.InvariantCulture) : "-")} over {scored} answers");
+        if (ScoreTooLow(scored, evalScore))
+        {
+            var restored = await deployments.RollbackAsync(environment, endpoint, cancellationToken);
+            context.Log($"{summary}: rolled {name} back to revision {restored.RestoredFrom} (now revision {restored.Revision})");
+            throw new StepFailedException(string.Create(CultureInfo.InvariantCulture, $"canary {canary.Reference} on {name}: {summary}, below {minEvalScore:0.###}; rolled back."));
+        }
         if (requests >= minRequests && rate > maxErrorRate)
         {
             var restored = await deployments.RollbackAsync(environment, endpoint, cancellationToken);
@@ -190,6 +210,7 @@ public sealed class CanaryWatchStep(PlatformServices platform, Monitoring.ITrace
             ["decision"] = "promoted",
             ["error_rate"] = rate.ToString("R", CultureInfo.InvariantCulture),
             ["requests"] = requests.ToString(CultureInfo.InvariantCulture),
+            ["eval_score"] = evalScore?.ToString("R", CultureInfo.InvariantCulture) ?? "",
         });
     }
 

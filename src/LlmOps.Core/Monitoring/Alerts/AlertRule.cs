@@ -1,0 +1,52 @@
+namespace LlmOps.Monitoring.Alerts;
+
+/// <summary>An alert rule, as Prometheus writes them: a condition on a monitoring figure over a window, true for long enough.</summary>
+/// <param name="Name">The rule's name; a pipeline trigger <c>alert: NAME</c> starts on it, webhooks get <c>alert.fire</c>.</param>
+/// <param name="Expr">The condition, <c>FIGURE OP NUMBER</c>: e.g. <c>error_rate &gt; 0.05</c>, <c>latency_p99 &gt; 2000</c>,
+/// <c>feedback_avg &lt; 0.6</c>, <c>eval_score &lt; 0.8</c>, <c>cost &gt; 10</c>, <c>drift_share &gt;= 0.5</c>.</param>
+/// <param name="Deployment">Only this deployment's traffic (<c>endpoint@environment</c>); null: all of it.</param>
+/// <param name="Window">The figure is computed over the last this long.</param>
+/// <param name="For">The condition must hold this long before the alert fires (0: at once).</param>
+/// <param name="Description">What it means and what to do, for the person who gets it.</param>
+/// <param name="Reference">For drift figures: the reference window (start and end).</param>
+/// <param name="Enabled">Disabled rules are not evaluated.</param>
+public sealed record AlertRule(
+    string Name,
+    string Expr,
+    string? Deployment = null,
+    TimeSpan? Window = null,
+    TimeSpan? For = null,
+    string? Description = null,
+    AlertReference? Reference = null,
+    bool Enabled = true)
+{
+    public TimeSpan EffectiveWindow => Window ?? TimeSpan.FromMinutes(5);
+
+    public TimeSpan EffectiveFor => For ?? TimeSpan.Zero;
+}
+
+/// <summary>A fixed reference window for drift rules.</summary>
+public sealed record AlertReference(DateTimeOffset Since, DateTimeOffset Until);
+
+/// <summary>States of an alert, as Prometheus names them.</summary>
+public static class AlertStates
+{
+    public const string Ok = "ok";
+    public const string Pending = "pending";
+    public const string Firing = "firing";
+}
+
+/// <summary>Where a rule stands now.</summary>
+/// <param name="Name">The rule.</param>
+/// <param name="State"><see cref="AlertStates"/>.</param>
+/// <param name="Value">The figure at the last evaluation (null when there was no data).</param>
+/// <param name="Since">When the rule entered this state.</param>
+/// <param name="EvaluatedAt">The last evaluation.</param>
+/// <param name="Message">What the last evaluation saw.</param>
+public sealed record AlertStatus(string Name, string State, double? Value, DateTimeOffset Since, DateTimeOffset EvaluatedAt, string? Message);
+
+/// <summary>A recorded change of an alert's state.</summary>
+public sealed record AlertEvent(string Id, string Name, string From, string To, double? Value, string? Message, DateTimeOffset At);
+
+/// <summary>A stored rule with who made it.</summary>
+public sealed record StoredAlertRule(AlertRule Rule, DateTimeOffset CreatedAt, string CreatedBy);
