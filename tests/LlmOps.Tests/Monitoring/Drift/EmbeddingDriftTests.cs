@@ -82,6 +82,20 @@ public sealed class EmbeddingDriftTests
         Assert.Throws<ArgumentException>(() => EmbeddingDrift.MmdTest(reference, current, 10, 0));
     }
 
+    [Fact]
+    public void Median_BySelection_MatchesSorting()
+    {
+        var random = new Random(4);
+        foreach (var length in new[] { 1, 2, 3, 10, 11, 1000, 1001 })
+        {
+            // Few distinct values, so ties around the middle are common.
+            var values = Enumerable.Range(0, length).Select(_ => (double)random.Next(0, 7)).ToArray();
+            var sorted = values.Order().ToArray();
+            var expected = length % 2 == 1 ? sorted[length / 2] : (sorted[length / 2 - 1] + sorted[length / 2]) / 2;
+            Assert.Equal(expected, EmbeddingDrift.Median(values));
+        }
+    }
+
     internal static ReadOnlyMemory<float>[] Gaussian(Random random, int count, int dimensions, double shift)
     {
         var vectors = new ReadOnlyMemory<float>[count];
