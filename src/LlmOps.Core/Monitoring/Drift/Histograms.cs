@@ -105,11 +105,14 @@ public sealed class TokenHistogram
     }
 
     /// <summary>The share of the tokens of <paramref name="texts"/> in each bin; null when the texts hold no token at all.</summary>
-    public double[]? Shares(IEnumerable<string> texts)
+    public double[]? Shares(IEnumerable<string> texts) => Shares(texts, out _);
+
+    /// <summary>As <see cref="Shares(IEnumerable{string})"/>, also giving how many tokens there were.</summary>
+    public double[]? Shares(IEnumerable<string> texts, out int total)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var counts = new double[BinCount];
-        var total = 0;
+        total = 0;
         foreach (var text in texts)
         {
             foreach (var token in TextSimilarity.Words(text))
