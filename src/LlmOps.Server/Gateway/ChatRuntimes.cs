@@ -29,6 +29,9 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
 
     public LlamaModelCache Models => models;
 
+    /// <summary>The one all-MiniLM-L6-v2 instance of this process (embeddings endpoint, drift).</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> SentenceEmbeddings => miniLm.Value;
+
     /// <summary>The embedding runtime of a version: builtin all-MiniLM-L6-v2 (one shared instance) or a remote upstream.</summary>
     public async Task<IEmbeddingGenerator<string, Embedding<float>>> GetEmbeddingsAsync(VersionRef reference, CancellationToken cancellationToken = default)
     {

@@ -19,7 +19,7 @@ namespace LlmOps.Server.Gateway;
 /// <remarks>The deployment is read when a request arrives and the request keeps the runtime (and model lease) it started on,
 /// so changing a deployment takes effect for the next request while requests in flight finish where they are: drain, then swap.</remarks>
 public sealed class GatewayService(
-    IStore store, ChatRuntimes runtimes, ITraceSink traces, KeyLimiter limiter, GatewayMetrics metrics, GatewayOptions options,
+    IStore store, ChatRuntimes runtimes, ITraceSink traces, Monitoring.OnlineEvaluator onlineEval, KeyLimiter limiter, GatewayMetrics metrics, GatewayOptions options,
     TimeProvider timeProvider, IHostApplicationLifetime lifetime, ILogger<GatewayService> logger)
 {
     public const string VersionHeader = "x-llmops-version";
@@ -216,12 +216,14 @@ public sealed class GatewayService(
             metrics.Generation.Inc(completion, labels);
             metrics.Finished.Inc(1, deployment.Name, reference.Reference, status);
             limiter.Record(actor.Id, prompt, completion);
-            await traces.RecordAsync(new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, OpenAiResponses.RouteName(route), false,
+            var record = new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, OpenAiResponses.RouteName(route), false,
                 failed, queue, ttft, total, prompt, completion, status, error, monitoring.CaptureContent ? text.ToString() : null, at)
             {
                 Prompt = monitoring.CaptureContent ? PromptText(request.Messages) : null,
                 RedactPii = monitoring.RedactPii,
-            });
+            };
+            await traces.RecordAsync(record);
+            if (monitoring.OnlineEval is not null) onlineEval.Offer(record, deployment, Draw());
         }
     }
 

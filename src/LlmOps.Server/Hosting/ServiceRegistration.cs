@@ -59,6 +59,12 @@ public static class ServiceRegistration
         services.AddSingleton<ITraceQuery>(sp => sp.GetRequiredService<TraceWriter>());
         services.AddSingleton<MonitoringMetrics>();
         services.AddHostedService<TraceStoreService>();
+        services.AddScoped(sp => new LlmOps.Monitoring.Alerts.AlertService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DriftMonitor>();
+        services.AddSingleton<AlertEvaluator>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertEvaluator>());
+        services.AddSingleton<OnlineEvaluator>();
+        services.AddHostedService(sp => sp.GetRequiredService<OnlineEvaluator>());
         services.AddScoped(sp => new MonitoringService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<ITraceQuery>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new KeyLimiter(options.Gateway.Limits, sp.GetRequiredService<TimeProvider>()));

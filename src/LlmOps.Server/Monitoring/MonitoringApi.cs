@@ -1,5 +1,6 @@
 using LlmOps.Identity;
 using LlmOps.Monitoring;
+using LlmOps.Monitoring.Alerts;
 using LlmOps.Server.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -66,6 +67,44 @@ public static class MonitoringApi
                 return TypedResults.NoContent();
             })
             .RequirePermission(Role.Developer, Area, Access.Write);
+        var alerts = routes.MapGroup("/api/alerts").WithTags("Monitoring");
+        alerts.MapGet("/", async (AlertService service, CancellationToken ct) => TypedResults.Ok(await service.ListAsync(ct)))
+            .RequirePermission(Role.Viewer, Area, Access.Read);
+        alerts.MapGet("/events", async (int? limit, AlertService service, CancellationToken ct) => TypedResults.Ok(await service.HistoryAsync(null, limit ?? 100, ct)))
+            .RequirePermission(Role.Viewer, Area, Access.Read);
+        alerts.MapPost("/evaluate", async (AlertEvaluator evaluator, Actor actor, CancellationToken ct) =>
+            {
+                actor.Demand(Role.Developer, Area, Access.Write);
+                return TypedResults.Ok(await evaluator.EvaluateOnceAsync(ct));
+            })
+            .RequirePermission(Role.Developer, Area, Access.Write);
+        alerts.MapGet("/{name}", async (string name, AlertService service, CancellationToken ct) => TypedResults.Ok(await service.GetAsync(name, ct)))
+            .RequirePermission(Role.Viewer, Area, Access.Read);
+        alerts.MapPut("/{name}", async (string name, AlertRuleInput body, AlertService service, TimeProvider time, CancellationToken ct) =>
+                TypedResults.Ok(await service.SetAsync(body.ToRule(name, time.GetUtcNow()), ct)))
+            .RequirePermission(Role.Developer, Area, Access.Write);
+        alerts.MapDelete("/{name}", async (string name, AlertService service, CancellationToken ct) =>
+            {
+                await service.RemoveAsync(name, ct);
+                return TypedResults.NoContent();
+            })
+            .RequirePermission(Role.Developer, Area, Access.Write);
+        alerts.MapGet("/{name}/events", async (string name, int? limit, AlertService service, CancellationToken ct) =>
+                TypedResults.Ok(await service.HistoryAsync(name, limit ?? 100, ct)))
+            .RequirePermission(Role.Viewer, Area, Access.Read);
+
+        routes.MapGet("/api/drift", async (HttpContext http, DriftMonitor drift, TimeProvider time, CancellationToken ct) =>
+            {
+                var query = http.Request.Query;
+                var now = time.GetUtcNow();
+                var deployment = Text(query, "deployment") ?? throw new InvalidInputException("deployment", "name the deployment (endpoint@environment).");
+                var referenceSince = TimeArguments.Instant(query["referenceSince"], "referenceSince", now) ?? throw new InvalidInputException("referenceSince", "required.");
+                var referenceUntil = TimeArguments.Instant(query["referenceUntil"], "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
+                var since = TimeArguments.Instant(query["since"], "since", now) ?? now.AddHours(-1);
+                var until = TimeArguments.Instant(query["until"], "until", now) ?? now;
+                return TypedResults.Ok(await drift.CompareAsync(deployment, referenceSince, referenceUntil, since, until, ct));
+            })
+            .WithTags("Monitoring").RequirePermission(Role.Viewer, Area, Access.Read);
         return routes;
     }
 

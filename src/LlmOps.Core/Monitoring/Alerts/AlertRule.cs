@@ -50,3 +50,30 @@ public sealed record AlertEvent(string Id, string Name, string From, string To, 
 
 /// <summary>A stored rule with who made it.</summary>
 public sealed record StoredAlertRule(AlertRule Rule, DateTimeOffset CreatedAt, string CreatedBy);
+
+/// <summary>A rule as a person writes it (API body, YAML): durations like <c>5m</c>, instants in ISO 8601.</summary>
+public sealed record AlertRuleInput(
+    string? Expr = null,
+    string? Deployment = null,
+    string? Window = null,
+    string? For = null,
+    string? Description = null,
+    AlertReferenceInput? Reference = null,
+    bool? Enabled = null)
+{
+    /// <summary>The rule named <paramref name="name"/>; throws <see cref="InvalidInputException"/> naming a bad field.</summary>
+    public AlertRule ToRule(string name, DateTimeOffset now) => AlertService.Validate(new AlertRule(
+        name,
+        Expr ?? throw new InvalidInputException("expr", "a condition like 'error_rate > 0.05' is required."),
+        Deployment,
+        TimeArguments.Duration(Window, "window"),
+        For is "0" or "0s" ? TimeSpan.Zero : TimeArguments.Duration(For, "for"),
+        Description,
+        Reference is null ? null : new AlertReference(
+            TimeArguments.Instant(Reference.Since, "reference.since", now) ?? throw new InvalidInputException("reference.since", "required."),
+            TimeArguments.Instant(Reference.Until, "reference.until", now) ?? throw new InvalidInputException("reference.until", "required.")),
+        Enabled ?? true));
+}
+
+/// <summary>A reference window as a person writes it.</summary>
+public sealed record AlertReferenceInput(string? Since, string? Until);
