@@ -7,6 +7,7 @@ using LlmOps.Server.Gateway;
 using LlmOps.Server.Hosting;
 using LlmOps.Server.Identity;
 using LlmOps.Server.Monitoring;
+using LlmOps.Server.Otlp;
 using LlmOps.Server.Pipelines;
 using LlmOps.Server.Registry;
 using LlmOps.Server.Runs;
@@ -36,6 +37,7 @@ public static class LlmOpsServer
         ConfigureLogging(builder.Logging, builder.Services, options);
         builder.Services.AddLlmOps(options);
         builder.Services.AddLlmOpsPipelines(options);
+        builder.Services.AddLlmOpsTelemetry(options);
         builder.Services.Configure<JsonOptions>(json => LlmOpsJson.Configure(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -98,6 +100,7 @@ public static class LlmOpsServer
         routes.MapDeploymentsApi();
         routes.MapGatewayApi();
         routes.MapMonitoringApi();
+        routes.MapOtlpApi();
         return routes;
     }
 

@@ -1,4 +1,5 @@
 using LlmOps.Server.Gateway;
+using LlmOps.Server.Otlp;
 using LlmOps.Storage;
 
 namespace LlmOps.Server;
@@ -53,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Log lines as JSON objects (for log shippers) instead of text.</summary>
     public bool JsonLogs { get; set; }
 
+    /// <summary>Export the gateway's OpenTelemetry spans over OTLP; null: off (unless <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set).</summary>
+    public OtlpExportOptions? Otlp { get; set; }
+
     /// <summary>Throws <see cref="InvalidInputException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -71,6 +75,7 @@ public sealed class ServerOptions
         Gateway.Validate();
         Traces.Validate();
         if (AlertInterval < TimeSpan.FromMilliseconds(100)) throw new InvalidInputException("alertInterval", "must be at least 100 ms.");
+        Otlp?.Validate();
         if (string.IsNullOrWhiteSpace(Storage.DataDir)) throw new InvalidInputException("dataDir", "a data directory is required.");
     }
 }

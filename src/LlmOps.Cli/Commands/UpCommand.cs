@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmOps.Server;
+using LlmOps.Server.Otlp;
 using Microsoft.Extensions.Hosting;
 using LlmOps.Storage;
 using Spectre.Console;
@@ -21,9 +22,12 @@ internal static class UpCommand
         var rpm = new Option<int>("--key-rpm") { Description = "Requests per minute per API key on /v1 (0: no limit)." };
         var tpm = new Option<int>("--key-tpm") { Description = "Tokens per minute per API key on /v1 (0: no limit)." };
         var budget = new Option<long>("--key-token-budget") { Description = "Tokens per API key while the server runs (0: no limit)." };
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Export the gateway's OpenTelemetry spans to this OTLP collector URL (e.g. http://localhost:4318); OTEL_EXPORTER_OTLP_ENDPOINT works too." };
+        var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "OTLP protocol of --otlp-endpoint.", DefaultValueFactory = _ => OtlpExportOptions.HttpProtobuf };
+        otlpProtocol.AcceptOnlyFromAmong([.. OtlpExportOptions.Protocols]);
         var command = new Command("up", "Start the LlmOps server (SQLite and a local artifact folder unless --postgres is given).")
         {
-            urls, jsonLogs, defaultEnv, slots, threads, idleUnload, rpm, tpm, budget,
+            urls, jsonLogs, defaultEnv, slots, threads, idleUnload, rpm, tpm, budget, otlpEndpoint, otlpProtocol,
         };
         command.SetAction((parse, ct) => LlmOpsCli.Guard(parse, async output =>
         {
@@ -37,6 +41,7 @@ internal static class UpCommand
             options.Gateway.Limits.RequestsPerMinute = parse.GetValue(rpm);
             options.Gateway.Limits.TokensPerMinute = parse.GetValue(tpm);
             options.Gateway.Limits.TokenBudget = parse.GetValue(budget);
+            if (parse.GetValue(otlpEndpoint) is { } endpoint) options.Otlp = new OtlpExportOptions { Endpoint = endpoint, Protocol = parse.GetValue(otlpProtocol)! };
             await using var app = LlmOpsServer.Build(options);
             var created = await app.PrepareAsync(ct);
             if (created is not null)

@@ -26,6 +26,7 @@ public sealed class EmbeddingsEndpoint(GatewayService gateway, ChatRuntimes runt
         var at = timeProvider.GetUtcNow();
         using var body = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
         var (model, inputs, base64, dimensions) = Parse(body.RootElement);
+        GatewayTelemetry.StartEmbeddings(http, model);
         var deployment = await gateway.ResolveAsync(model, actor, http.RequestAborted);
         limiter.Admit(actor.Id);
         var chain = DeploymentRouting.Chain(deployment.Spec, DeploymentRouting.Choose(deployment.Spec, gateway.Draw()));
@@ -60,12 +61,12 @@ public sealed class EmbeddingsEndpoint(GatewayService gateway, ChatRuntimes runt
             metrics.Prompt.Inc(tokens, labels);
             metrics.Finished.Inc(1, deployment.Name, reference.Reference, TraceStatus.Ok);
             limiter.Record(actor.Id, tokens, 0);
-            await traces.RecordAsync(new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, "embeddings", false,
-                failed, null, null, total, tokens, 0, TraceStatus.Ok, null, null, at));
+            await traces.RecordAsync(GatewayTelemetry.Complete(http, new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, "embeddings", false,
+                failed, null, null, total, tokens, 0, TraceStatus.Ok, null, null, at)));
             return;
         }
-        await traces.RecordAsync(new TraceRecord(id, deployment.Name, deployment.Revision, failed.LastOrDefault() ?? "-", actor.Id, "embeddings", false,
-            failed, null, null, Stopwatch.GetElapsedTime(arrived), 0, 0, TraceStatus.Error, lastError?.Message, null, at));
+        await traces.RecordAsync(GatewayTelemetry.Complete(http, new TraceRecord(id, deployment.Name, deployment.Revision, failed.LastOrDefault() ?? "-", actor.Id, "embeddings", false,
+            failed, null, null, Stopwatch.GetElapsedTime(arrived), 0, 0, TraceStatus.Error, lastError?.Message, null, at)));
         throw new InferenceException($"every version of {deployment.Name} failed ({string.Join(", ", failed)}); last error: {lastError?.Message}", isTransient: true, lastError);
     }
 

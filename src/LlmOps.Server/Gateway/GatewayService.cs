@@ -84,6 +84,7 @@ public sealed class GatewayService(
         // Bad sampling values and schemas a grammar cannot express are the caller's to fix: refuse before routing.
         _ = SamplingSettings.From(request.Options, () => 0);
         _ = JsonGrammar.For(request.Options.ResponseFormat);
+        GatewayTelemetry.Start(http, route, request);
         var deployment = await ResolveAsync(request.Model, actor, http.RequestAborted);
         limiter.Admit(actor.Id);
 
@@ -134,8 +135,8 @@ public sealed class GatewayService(
         }
 
         var total = Stopwatch.GetElapsedTime(arrived);
-        await traces.RecordAsync(new TraceRecord(id, deployment.Name, deployment.Revision, failed.LastOrDefault() ?? "-", actor.Id, OpenAiResponses.RouteName(route), false,
-            failed, null, null, total, 0, 0, TraceStatus.Error, lastError?.Message, null, at));
+        await traces.RecordAsync(GatewayTelemetry.Complete(http, new TraceRecord(id, deployment.Name, deployment.Revision, failed.LastOrDefault() ?? "-", actor.Id, OpenAiResponses.RouteName(route), false,
+            failed, null, null, total, 0, 0, TraceStatus.Error, lastError?.Message, null, at)));
         throw new InferenceException($"every version of {deployment.Name} failed ({string.Join(", ", failed)}); last error: {lastError?.Message}", isTransient: true, lastError);
     }
 
@@ -216,12 +217,12 @@ public sealed class GatewayService(
             metrics.Generation.Inc(completion, labels);
             metrics.Finished.Inc(1, deployment.Name, reference.Reference, status);
             limiter.Record(actor.Id, prompt, completion);
-            var record = new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, OpenAiResponses.RouteName(route), false,
+            var record = GatewayTelemetry.Complete(http, new TraceRecord(id, deployment.Name, deployment.Revision, reference.Reference, actor.Id, OpenAiResponses.RouteName(route), false,
                 failed, queue, ttft, total, prompt, completion, status, error, monitoring.CaptureContent ? text.ToString() : null, at)
             {
                 Prompt = monitoring.CaptureContent ? PromptText(request.Messages) : null,
                 RedactPii = monitoring.RedactPii,
-            };
+            }, finish);
             await traces.RecordAsync(record);
             if (monitoring.OnlineEval is not null) onlineEval.Offer(record, deployment, Draw());
         }

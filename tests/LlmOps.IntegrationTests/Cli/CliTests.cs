@@ -203,6 +203,14 @@ public sealed class CliTests(ServerUnderTest server) : IClassFixture<ServerUnder
         Assert.Contains("maxConcurrentRequests", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Up_BadOtlpEndpoint_Exit2NamingIt()
+    {
+        var result = await CliProcess.RunAsync("up", "--urls", "http://127.0.0.1:0", "--data-dir", DataDir, "--otlp-endpoint", "collector:4318");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("otlp.endpoint", result.Stderr, StringComparison.Ordinal);
+    }
+
     static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
