@@ -133,8 +133,8 @@ public sealed class DriftAnalyzer
 
     /// <summary>Warns when two samples of one distribution, of these sizes, would pass a histogram threshold more than one
     /// time in 20. Without drift, PSI · n_eff is about χ² with bins − 1 degrees of freedom (n_eff = 1/(1/n + 1/m)) and the
-    /// JS divergence is about PSI/8, so the 95th percentile of noise is χ²₀.₉₅(bins − 1)/n_eff for PSI and its square root
-    /// over 8 for the JS distance (Wilson–Hilferty for the χ² quantile). With 10 bins and equal windows that is fewer than
+    /// JS divergence is about PSI/8, so the 95th percentile of noise is q = χ²₀.₉₅(bins − 1)/n_eff for PSI and √(q/8) for
+    /// the JS distance (Wilson–Hilferty for the χ² quantile). With 10 bins and equal windows that is fewer than
     /// about 340 samples each for PSI at 0.1 and 425 for JS at 0.1, as the synthetic tests measure.</summary>
     void NoiseWarning(string feature, string unit, int bins, int referenceCount, int currentCount, List<string> warnings)
     {
@@ -176,7 +176,7 @@ public sealed class DriftAnalyzer
         var drifted = p < options.RefusalAlpha && change >= options.RefusalMinimumChange;
         return new DriftResult(DriftFeatures.RefusalRate, DriftMethods.ZTest, change, options.RefusalMinimumChange, p, options.RefusalAlpha,
             drifted, referenceRate, currentRate,
-            $"refusal rate {Percent(referenceRate)} → {Percent(currentRate)}: two-proportion z-test p = {PValue(p)} " +
+            $"refusal rate {Percent(referenceRate)} → {Percent(currentRate)}: two-proportion z-test {PValue(p)} " +
             $"({(p < options.RefusalAlpha ? "<" : ">=")} {Num(options.RefusalAlpha)}), change {Percent(change)} " +
             $"({(change >= options.RefusalMinimumChange ? ">=" : "<")} {Percent(options.RefusalMinimumChange)}).");
     }
@@ -205,7 +205,7 @@ public sealed class DriftAnalyzer
         var mmdDrifted = mmd.PValue < options.MmdAlpha && mmd.Mmd2 > options.MmdThreshold;
         results.Add(new DriftResult(DriftFeatures.EmbeddingMmd, DriftMethods.Mmd, mmd.Mmd2, options.MmdThreshold, mmd.PValue, options.MmdAlpha,
             mmdDrifted, null, null,
-            $"MMD² {Num(mmd.Mmd2)} ({(mmd.Mmd2 > options.MmdThreshold ? ">" : "<=")} {Num(options.MmdThreshold)}), permutation p = {PValue(mmd.PValue)} " +
+            $"MMD² {Num(mmd.Mmd2)} ({(mmd.Mmd2 > options.MmdThreshold ? ">" : "<=")} {Num(options.MmdThreshold)}), permutation {PValue(mmd.PValue)} " +
             $"({(mmd.PValue < options.MmdAlpha ? "<" : ">=")} {Num(options.MmdAlpha)}) over {mmd.Permutations} permutations, RBF kernel width {Num(mmd.Bandwidth)} ({sizes})."));
     }
 
@@ -238,5 +238,5 @@ public sealed class DriftAnalyzer
 
     static string Percent(double value) => (value * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 
-    static string PValue(double value) => value < 0.0001 ? "< 0.0001" : value.ToString("0.####", CultureInfo.InvariantCulture);
+    static string PValue(double value) => value < 0.0001 ? "p < 0.0001" : "p = " + value.ToString("0.####", CultureInfo.InvariantCulture);
 }
