@@ -10,8 +10,11 @@ using LlmOps.DataPrep.Recipes;
 //   run <streaming|near|full> <corpus.jsonl> [threads]
 //   profile <corpus.jsonl>      (per-component timings, one thread, records in memory)
 //   training [--steps N] [--no-peer]   (training tokens/s against the PyTorch peer)
+//   traces ingest sqlite|postgres [records] | traces overhead [requests] [rounds]   (trace store)
 //   serving [hidden] [layers] [tokens] [n,n,…] [threads]   (llama.cpp: per-request contexts vs continuous batching)
 var inv = CultureInfo.InvariantCulture;
+if (args.Length >= 1 && args[0] == "traces")
+    return await TraceBench.RunAsync(args.Skip(1).ToArray());
 if (args.Length >= 1 && args[0] == "training")
     return await LlmOps.Benchmarks.Training.TrainingThroughput.RunAsync(args.Skip(1).ToArray());
 if (args.Length >= 3 && args[0] == "generate")

@@ -7,6 +7,9 @@ namespace LlmOps.Monitoring;
 /// <summary>Settings of the trace writer and of trace retention.</summary>
 public sealed class TraceStoreOptions
 {
+    /// <summary>Store trace records at all; off, the gateway keeps no traces (a benchmark's baseline, a privacy setting).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Records waiting to be written; above this, new records are dropped and counted (the gateway keeps answering).</summary>
     public int QueueCapacity { get; set; } = 100_000;
 
@@ -87,6 +90,7 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
     public ValueTask RecordAsync(TraceRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        if (!options.Enabled) return ValueTask.CompletedTask;
         if (queue.Writer.TryWrite(record)) Interlocked.Increment(ref enqueued);
         else Interlocked.Increment(ref droppedFull);
         return ValueTask.CompletedTask;

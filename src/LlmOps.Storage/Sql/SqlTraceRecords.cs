@@ -22,12 +22,28 @@ internal sealed class SqlTraceRecords(SqlSession session) : ITraceRecords
     public async Task<int> AppendAsync(IReadOnlyList<TraceRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        if (session.Store.Provider == "sqlite") return await AppendOneByOneAsync(records, cancellationToken);
         var inserted = 0;
         for (var offset = 0; offset < records.Count; offset += RowsPerStatement)
         {
             var count = Math.Min(RowsPerStatement, records.Count - offset);
             await using var command = session.CreateCommand(InsertText.GetOrAdd(count, BuildInsert));
             for (var i = 0; i < count; i++) Bind(command, i, records[offset + i]);
+            inserted += await session.Store.Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
+        }
+        return inserted;
+    }
+
+    /// <summary>SQLite: one prepared single-row statement rebound per record. In process, a statement is cheap; a multi-row one
+    /// is not (SQLite looks parameters up by name one by one, quadratic in their number).</summary>
+    async Task<int> AppendOneByOneAsync(IReadOnlyList<TraceRecord> records, CancellationToken cancellationToken)
+    {
+        await using var command = session.CreateCommand(InsertText.GetOrAdd(1, BuildInsert));
+        var inserted = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (i == 0) Bind(command, 0, records[i]);
+            else Rebind(command, records[i]);
             inserted += await session.Store.Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
         }
         return inserted;
@@ -48,22 +64,36 @@ internal sealed class SqlTraceRecords(SqlSession session) : ITraceRecords
 
     static void Bind(DbCommand command, int row, TraceRecord r)
     {
-        object?[] values =
+        var values = Values(r);
+        for (var column = 0; column < values.Length; column++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = $"@p{row}_{column}";
+            Set(parameter, column, values[column]);
+            command.Parameters.Add(parameter);
+        }
+    }
+
+    static void Rebind(DbCommand command, TraceRecord r)
+    {
+        var values = Values(r);
+        for (var column = 0; column < values.Length; column++) Set(command.Parameters[column], column, values[column]);
+    }
+
+    static void Set(DbParameter parameter, int column, object? value)
+    {
+        parameter.ResetDbType();
+        parameter.Value = value ?? DBNull.Value;
+        if (value is null) parameter.DbType = column is 12 or 13 or 17 ? System.Data.DbType.Double : System.Data.DbType.String;
+    }
+
+    static object?[] Values(TraceRecord r) =>
         [
             r.Id, r.Shadow ? 1 : 0, r.Source, Millis(r.At), r.Deployment, r.Revision, r.Version, r.KeyId, r.Route, r.Status, r.Error,
             r.FallbackFrom.Count == 0 ? null : Write(r.FallbackFrom), r.QueueTime?.TotalMilliseconds, r.TimeToFirstToken?.TotalMilliseconds,
             r.TotalTime.TotalMilliseconds, r.PromptTokens, r.CompletionTokens, r.Cost, r.TraceId, r.SpanId, r.ParentSpanId, r.Operation, r.Service,
             r.Prompt, r.Completion, r.Attributes is { Count: > 0 } a ? Write(a) : null,
         ];
-        for (var column = 0; column < values.Length; column++)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = $"@p{row}_{column}";
-            parameter.Value = values[column] ?? DBNull.Value;
-            if (values[column] is null) parameter.DbType = column is 12 or 13 or 17 ? System.Data.DbType.Double : System.Data.DbType.String;
-            command.Parameters.Add(parameter);
-        }
-    }
 
     public async Task<IReadOnlyList<TraceRecord>> SearchAsync(TraceFilter filter, bool withContent, CancellationToken cancellationToken = default)
     {
