@@ -4,6 +4,7 @@ using LlmOps.Audit;
 using LlmOps.Datasets;
 using LlmOps.Events;
 using LlmOps.Deployments;
+using LlmOps.Cli.Monitoring;
 using LlmOps.Cli.Remote;
 using LlmOps.Identity;
 using LlmOps.Pipelines;
@@ -28,7 +29,7 @@ public sealed class CliSession : IAsyncDisposable
     WebApplication? workers;
 
     CliSession(IModelRegistry models, IDatasetRegistry datasets, IRunTracker runs, IApiKeys keys, IAuditTrail audit, IWebhooks webhooks, IDeployments deployments,
-        Func<Stream, CancellationToken, Task<BlobInfo>> upload, Func<string, CancellationToken, Task<Stream>> download,
+        IMonitoring monitoring, Func<Stream, CancellationToken, Task<BlobInfo>> upload, Func<string, CancellationToken, Task<Stream>> download,
         IAsyncDisposable? owned, LlmOpsClient? client, string location, StorageOptions? storage = null, Actor? localActor = null)
     {
         this.storage = storage;
@@ -41,6 +42,7 @@ public sealed class CliSession : IAsyncDisposable
         Keys = keys;
         Audit = audit;
         Webhooks = webhooks;
+        Monitoring = monitoring;
         Upload = upload;
         this.owned = owned;
         this.client = client;
@@ -54,6 +56,9 @@ public sealed class CliSession : IAsyncDisposable
     public IAuditTrail Audit { get; }
     public IWebhooks Webhooks { get; }
     public IDeployments Deployments { get; }
+
+    /// <summary>Traces, feedback, prices, alerts and drift.</summary>
+    public IMonitoring Monitoring { get; }
 
     /// <summary>Streams content into the artifact store (local folder or server).</summary>
     public Func<Stream, CancellationToken, Task<BlobInfo>> Upload { get; }
@@ -111,7 +116,7 @@ public sealed class CliSession : IAsyncDisposable
             if (string.IsNullOrEmpty(apiKey))
                 throw new InvalidInputException("--api-key", "talking to a server needs an API key (--api-key or LLMOPS_API_KEY).");
             var remote = new LlmOpsClient(server, apiKey);
-            return new CliSession(remote, remote, remote, remote, remote, remote, remote, remote.UploadAsync, remote.DownloadAsync, null, remote, server.ToString());
+            return new CliSession(remote, remote, remote, remote, remote, remote, remote, remote, remote.UploadAsync, remote.DownloadAsync, null, remote, server.ToString());
         }
 
         var storage = StorageFor(parse);
@@ -128,7 +133,7 @@ public sealed class CliSession : IAsyncDisposable
             var time = TimeProvider.System;
             var artifacts = new FileArtifactStore(storage.ResolveArtifactsPath(), time);
             return new CliSession(new ModelRegistry(store, artifacts, actor, time), new DatasetRegistry(store, artifacts, actor, time), new RunTracker(store, artifacts, actor, time),
-                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), new DeploymentService(store, actor, time), artifacts.PutAsync,
+                new ApiKeyService(store, actor, time), new AuditTrail(store, actor), new WebhookService(store, actor, time), new DeploymentService(store, actor, time), new LocalMonitoring(store, artifacts, actor, time), artifacts.PutAsync,
                 (sha256, _) => Task.FromResult(artifacts.OpenRead(sha256)), store, null, new DataDirectory(storage.DataDir).Root, storage, actor);
         }
         catch
@@ -157,6 +162,7 @@ public sealed class CliSession : IAsyncDisposable
             await workers.DisposeAsync();
         }
         client?.Dispose();
+        if (Monitoring is LocalMonitoring local) local.Dispose();
         if (owned is not null) await owned.DisposeAsync();
     }
 }

@@ -28,6 +28,11 @@ public static class LlmOpsCli
         root.Subcommands.Add(WebhookCommands.Build());
         root.Subcommands.Add(EvalCommands.Build());
         root.Subcommands.Add(DeployCommands.Build());
+        root.Subcommands.Add(TracesCommands.Build());
+        root.Subcommands.Add(TracesCommands.Feedback());
+        root.Subcommands.Add(PricesCommands.Build());
+        root.Subcommands.Add(AlertsCommands.Build());
+        root.Subcommands.Add(DriftCommand.Build());
         return root;
     }
 

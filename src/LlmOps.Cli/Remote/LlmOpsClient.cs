@@ -16,7 +16,7 @@ using LlmOps.Storage;
 namespace LlmOps.Cli.Remote;
 
 /// <summary>The server's <c>/api</c> behind the same Core interfaces the CLI uses locally; ProblemDetails become the same exceptions.</summary>
-public sealed class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IWebhooks, IDeployments, IDisposable
+public sealed partial class LlmOpsClient : IModelRegistry, IDatasetRegistry, IRunTracker, IPipelineRuns, IApiKeys, IAuditTrail, IWebhooks, IDeployments, IDisposable
 {
     readonly HttpClient http;
 
