@@ -22,12 +22,13 @@ public sealed record TrainingJobResult(string RunId, ModelVersion Version, Train
 
 /// <summary>
 /// One training run from a <see cref="TrainingConfig"/>: resolves the dataset versions and the base model (a registered
-/// GGUF version, a Hugging Face folder with its tokenizer.json, or none to pretrain with a stored tokenizer), tokenizes
+/// gguf or lora version, a Hugging Face folder with its tokenizer.json, or none to pretrain with a stored tokenizer), tokenizes
 /// with completion-only loss for prompt/completion and chat data, tracks a run (parameters = the config, metrics every
 /// logging_steps, validation every eval_steps), checkpoints every save_steps into output_dir (resumable until the version
 /// is registered), exports GGUF into the artifact store and registers a model version with lineage, metrics and a model
 /// card. A LoRA run registers a lora version whose file is the llama.cpp adapter GGUF, served over its base version
-/// (a Hugging Face base is registered first as <c>{register_as}-base</c>), unless merge_lora asks for the merged model;
+/// (a base that is no gguf version — a Hugging Face folder, or a lora version with its adapter merged — is registered first
+/// as <c>{register_as}-base</c>), unless merge_lora asks for the merged model;
 /// the merged GGUF is the run's model.gguf artifact either way. The run ends Finished, Failed, or Killed when cancelled.
 /// </summary>
 public sealed class TrainingJob(TrainingServices services)
@@ -41,8 +42,12 @@ public sealed class TrainingJob(TrainingServices services)
     /// <summary>The base model exported from a Hugging Face folder, for a LoRA adapter to be served over.</summary>
     public const string BaseFileName = "base.gguf";
 
-    /// <summary>What is appended to register_as to name the registered GGUF of a Hugging Face base.</summary>
+    /// <summary>What is appended to register_as to name the registered GGUF of a base that is not a gguf version
+    /// (a Hugging Face folder, or a lora version with its adapter merged).</summary>
     public const string BaseModelSuffix = "-base";
+
+    /// <summary>The tag of a lora version that sets the scale its adapter is applied at (as the gateway reads it).</summary>
+    public const string LoraScaleTag = "lora_scale";
 
     /// <summary>Runs the job. With <paramref name="resume"/>, continues from the newest checkpoint in output_dir (in a new run tagged with the step it resumed from).</summary>
     public async Task<TrainingJobResult> RunAsync(
@@ -82,9 +87,9 @@ public sealed class TrainingJob(TrainingServices services)
         var exportOptions = new GgufExportOptions { FileType = config.ExportDtype, ModelName = config.RegisterAs };
         var adapterOnly = config.Mode == TrainingMode.Lora && !config.MergeLora;
         string? folderBasePath = null;
-        if (adapterOnly && start.BaseFolder is not null)
+        if (adapterOnly && start.Base?.Format != ModelFormats.Gguf)
         {
-            // The adapter is served over this exact GGUF: exported now, while the weights are the folder's own.
+            // The adapter is served over this exact GGUF: exported now, while the weights are the starting point's own.
             folderBasePath = Path.Combine(outputDir, BaseFileName);
             await GgufModelExporter.ExportAsync(model, start.Tokenizer, folderBasePath, new GgufExportOptions { FileType = config.ExportDtype, ModelName = config.RegisterAs + BaseModelSuffix }, cancellationToken).ConfigureAwait(false);
         }
@@ -172,7 +177,8 @@ public sealed class TrainingJob(TrainingServices services)
                 file = await services.UploadFileAsync(adapterPath, GgufLoraExporter.FileName, cancellationToken).ConfigureAwait(false);
                 await services.Runs.LogArtifactAsync(run.Id, GgufLoraExporter.FileName, file.Sha256, cancellationToken).ConfigureAwait(false);
                 format = ModelFormats.Lora;
-                baseOfVersion ??= await RegisterFolderBaseAsync(config, start.BaseFolder!, folderBasePath!, cancellationToken).ConfigureAwait(false);
+                if (baseOfVersion?.Format != ModelFormats.Gguf)
+                    baseOfVersion = await RegisterStartingPointAsync(config, start, folderBasePath!, cancellationToken).ConfigureAwait(false);
             }
 
             onProgress?.Invoke(new TrainingJobProgress("registering", result.Steps, maxSteps, result.FinalLoss, result.ValidationLoss, result.TokensPerSecond));
@@ -216,10 +222,11 @@ public sealed class TrainingJob(TrainingServices services)
     }
 
     /// <summary>
-    /// Registers the GGUF exported from a Hugging Face base (<c>{register_as}-base</c>) for a LoRA version to be served over;
-    /// an identical file registered before is reused, so re-running a config adds no version.
+    /// Registers the GGUF of a starting point that is no gguf version (<c>{register_as}-base</c>: a Hugging Face folder, or a
+    /// lora version with its adapter merged) for a LoRA version to be served over; an identical file registered before is
+    /// reused, so re-running a config adds no version.
     /// </summary>
-    private async Task<ModelVersion> RegisterFolderBaseAsync(TrainingConfig config, string folder, string path, CancellationToken cancellationToken)
+    private async Task<ModelVersion> RegisterStartingPointAsync(TrainingConfig config, StartingPoint start, string path, CancellationToken cancellationToken)
     {
         var name = config.RegisterAs + BaseModelSuffix;
         var file = await services.UploadFileAsync(path, BaseFileName, cancellationToken).ConfigureAwait(false);
@@ -234,12 +241,26 @@ public sealed class TrainingJob(TrainingServices services)
         }
         if (existing.FirstOrDefault(v => v.Format == ModelFormats.Gguf && v.Files.Any(f => f.Sha256 == file.Sha256)) is { } same)
             return same;
+        var dtype = config.ExportDtype.ToString().ToLowerInvariant();
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal) { ["export_dtype"] = dtype };
+        string what;
+        if (start.BaseFolder is { } folder)
+        {
+            tags["source.hf_folder"] = folder;
+            what = $"The Hugging Face model in `{folder}` converted to GGUF ({dtype})";
+        }
+        else
+        {
+            tags["source.merged_lora"] = start.Base!.Reference;
+            what = $"{start.Base.Reference} with its LoRA adapter merged, as GGUF ({dtype})";
+        }
         return await services.Models.RegisterVersionAsync(new RegisterVersion(
             name,
             ModelFormats.Gguf,
             [file],
-            Tags: new Dictionary<string, string>(StringComparer.Ordinal) { ["source.hf_folder"] = folder, ["export_dtype"] = config.ExportDtype.ToString().ToLowerInvariant() },
-            ModelCard: $"# {name}\n\nThe Hugging Face model in `{folder}` converted to GGUF ({config.ExportDtype.ToString().ToLowerInvariant()}) by LlmOps, as the base that the LoRA adapters of `{config.RegisterAs}` are served over.\n"),
+            Lineage: start.Base is { } from ? new ModelLineage(from.ModelName, from.Version) : null,
+            Tags: tags,
+            ModelCard: $"# {name}\n\n{what} by LlmOps, as the base that the LoRA adapters of `{config.RegisterAs}` are served over.\n"),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -318,18 +339,31 @@ public sealed class TrainingJob(TrainingServices services)
         {
             throw new TrainingConfigException("base_model", config.LineOf("base_model"), ex.Message);
         }
-        var file = baseVersion.Format == ModelFormats.Gguf ? baseVersion.Files.FirstOrDefault(f => f.Name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) : null;
-        if (file is null)
+        // A lora version starts from its gguf base with its adapter merged in.
+        var ggufVersion = baseVersion;
+        if (baseVersion.Format == ModelFormats.Lora)
         {
-            throw new TrainingConfigException("base_model", config.LineOf("base_model"),
-                $"{baseVersion.Reference} is a '{baseVersion.Format}' version without a .gguf file; training starts from GGUF versions.");
+            ggufVersion = baseVersion.Lineage is { BaseModel: { } baseModel, BaseVersion: { } baseNumber }
+                ? await services.Models.GetVersionAsync(baseModel, baseNumber, cancellationToken).ConfigureAwait(false)
+                : throw new TrainingConfigException("base_model", config.LineOf("base_model"), $"{baseVersion.Reference} is a LoRA adapter without a base version in its lineage.");
         }
-        var path = Path.Combine(outputDir, "base", file.Sha256[..16] + ".gguf");
-        if (!File.Exists(path))
-            await services.DownloadToFileAsync(file.Sha256, path, cancellationToken).ConfigureAwait(false);
+        var path = await DownloadGgufAsync(config, ggufVersion, outputDir, cancellationToken).ConfigureAwait(false);
         var (model, ggufTokenizer) = GgufModelImporter.Load(path);
         try
         {
+            if (ggufVersion != baseVersion)
+            {
+                var adapterPath = await DownloadGgufAsync(config, baseVersion, outputDir, cancellationToken).ConfigureAwait(false);
+                var scale = baseVersion.Tags.TryGetValue(LoraScaleTag, out var s) ? float.Parse(s, CultureInfo.InvariantCulture) : 1f;
+                try
+                {
+                    GgufModelImporter.MergeLoraAdapter(model, adapterPath, scale);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or NotSupportedException or ArgumentException)
+                {
+                    throw new TrainingConfigException("base_model", config.LineOf("base_model"), $"{baseVersion.Reference} over {ggufVersion.Reference}: {ex.Message}");
+                }
+            }
             config.CheckSequenceLength(model.Config.ContextLength, $"base model {baseVersion.Reference}");
             if (ggufTokenizer.Model != "gpt2")
                 throw new TrainingConfigException("base_model", config.LineOf("base_model"), $"its tokenizer is '{ggufTokenizer.Model}'; only byte-level BPE (gpt2) tokenizers are supported.");
@@ -347,6 +381,23 @@ public sealed class TrainingJob(TrainingServices services)
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The version's .gguf file, downloaded once into output_dir/base.</summary>
+    private async Task<string> DownloadGgufAsync(TrainingConfig config, ModelVersion version, string outputDir, CancellationToken cancellationToken)
+    {
+        var file = version.Format is ModelFormats.Gguf or ModelFormats.Lora
+            ? version.Files.FirstOrDefault(f => f.Name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+            : null;
+        if (file is null)
+        {
+            throw new TrainingConfigException("base_model", config.LineOf("base_model"),
+                $"{version.Reference} is a '{version.Format}' version without a .gguf file; training starts from gguf and lora versions.");
+        }
+        var path = Path.Combine(outputDir, "base", file.Sha256[..16] + ".gguf");
+        if (!File.Exists(path))
+            await services.DownloadToFileAsync(file.Sha256, path, cancellationToken).ConfigureAwait(false);
+        return path;
     }
 
     /// <summary>A Hugging Face folder: config.json and safetensors weights, and tokenizer.json through Hugging Face's tokenizer library.</summary>

@@ -47,6 +47,44 @@ public sealed class GgufLoraExporterTests(ITestOutputHelper output) : IDisposabl
         Assert.True(vsBase > 1f, $"the adapter changes the logits by only {vsBase}");
     }
 
+    [Theory]
+    [InlineData(LlamaConfig.LlamaArchitecture)]
+    [InlineData(LlamaConfig.Qwen2Architecture)]
+    public async Task MergeLoraAdapter_ExportedAdapterOverImportedBase_GivesTheAdaptedModelsLogits(string architecture)
+    {
+        using var model = TinyModels.Sharpen(LlamaForCausalLM.Create(TinyModels.Config(architecture: architecture), seed: 6));
+        var basePath = Path.Combine(directory, "base.gguf");
+        await GgufModelExporter.ExportAsync(model, TinyTokenizer.Create(), basePath);
+        LoraAdapter.Apply(model, new LoraOptions { Rank = 4, Alpha = 12, Dropout = 0, TargetModules = [.. LoraOptions.AllLinear] });
+        SetB(model, std: 0.5);
+        var adapterPath = Path.Combine(directory, GgufLoraExporter.FileName);
+        await GgufLoraExporter.ExportAsync(model, adapterPath);
+
+        var (imported, _) = GgufModelImporter.Load(basePath);
+        using (imported)
+        {
+            var before = TinyModels.MaxAbsDiff(model.Logits(Prompt), imported.Logits(Prompt));
+            GgufModelImporter.MergeLoraAdapter(imported, adapterPath);
+            var after = TinyModels.MaxAbsDiff(model.Logits(Prompt), imported.Logits(Prompt));
+
+            Assert.True(before > 1f, $"the adapter matters: {before}");
+            Assert.True(after <= 1e-4f, $"merged import differs by {after}");
+        }
+    }
+
+    [Fact]
+    public async Task MergeLoraAdapter_AdapterOfAnotherArchitecture_Throws()
+    {
+        using var qwen = LlamaForCausalLM.Create(TinyModels.Config(architecture: LlamaConfig.Qwen2Architecture), seed: 6);
+        LoraAdapter.Apply(qwen, new LoraOptions { Rank = 2, TargetModules = ["q_proj"] });
+        var adapterPath = Path.Combine(directory, GgufLoraExporter.FileName);
+        await GgufLoraExporter.ExportAsync(qwen, adapterPath);
+        using var llama = LlamaForCausalLM.Create(TinyModels.Config(), seed: 6);
+
+        var ex = Assert.Throws<InvalidDataException>(() => GgufModelImporter.MergeLoraAdapter(llama, adapterPath));
+        Assert.Contains("'qwen2'", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ExportAsync_Metadata_IsWhatConvertLoraToGgufWrites()
     {
