@@ -1,6 +1,8 @@
 """The PyTorch peer of bench/LlmOps.Benchmarks training: the same Llama shape, loss, optimizer and step.
 
-Prints tokens_per_s=<float> measured after --warmup steps. Needs python3-torch (Debian) with OpenBLAS
+Prints key=value lines: tokens_per_s (measured after --warmup steps), matmul_params (every linear weight and the
+LM head, not the embedding table), peak_rss_mb (VmHWM of this process, read before the GEMM measurement) and
+gemm_gflops (best of --gemm-repeats products of two --gemm square F32 matrices). Needs python3-torch (Debian) with OpenBLAS
 (libopenblas0-pthread): Debian's default reference BLAS is about 20x slower and would make the comparison unfair.
 """
 import argparse
@@ -88,6 +90,8 @@ def main():
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--gemm", type=int, default=2048)
+    p.add_argument("--gemm-repeats", type=int, default=5)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -112,8 +116,34 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
     elapsed = time.perf_counter() - start
+    matmul_params = sum(q.numel() for n, q in model.named_parameters() if q.dim() == 2 and not n.startswith("embed"))
     print(f"tokens_per_s={a.steps * a.batch * a.seq / elapsed:.1f}")
-    print(f"threads={torch.get_num_threads()} torch={torch.__version__}")
+    print(f"matmul_params={matmul_params}")
+    print(f"peak_rss_mb={peak_rss_mb():.1f}")
+    print(f"gemm_gflops={gemm_gflops(a.gemm, a.gemm_repeats):.1f}")
+    print(f"threads={torch.get_num_threads()}")
+    print(f"torch={torch.__version__}")
+
+
+def peak_rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def gemm_gflops(n, repeats):
+    """Best of several n x n F32 products after one untimed: 2 n^3 floating-point operations each."""
+    with torch.no_grad():
+        x, y = torch.randn(n, n), torch.randn(n, n)
+        x @ y
+        best = float("inf")
+        for _ in range(repeats):
+            t = time.perf_counter()
+            x @ y
+            best = min(best, time.perf_counter() - t)
+    return 2.0 * n ** 3 / best / 1e9
 
 
 if __name__ == "__main__":

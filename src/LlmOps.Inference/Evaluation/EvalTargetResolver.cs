@@ -7,21 +7,22 @@ using LlmOps.Registry;
 namespace LlmOps.Inference.Evaluation;
 
 /// <summary>Turns a suite's provider into something to call: a registry reference (<c>name/3</c>, <c>name@qa</c>) whose GGUF file
-/// comes out of the artifact store, a local <c>.gguf</c> path, or <c>openai:MODEL</c> at <c>config.url</c> with the key in the
+/// comes out of the artifact store (a <c>lora</c> version: its adapter GGUF over the gguf base version of its lineage, as the
+/// gateway serves it), a local <c>.gguf</c> path, or <c>openai:MODEL</c> at <c>config.url</c> with the key in the
 /// environment variable <c>config.api_key_env</c>. The version it reports keys the response cache: the file's SHA-256 for models,
 /// the endpoint and model name for remote ones.</summary>
 public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? registry = null, IArtifactStore? artifacts = null, string? modelFolder = null)
 {
-    readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.Extensions.AI.IChatClient, Tuple<string, string>> files = new();
+    readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.Extensions.AI.IChatClient, EvalModelFiles> files = new();
 
-    /// <summary>The GGUF file and its SHA-256 behind a client this resolver made; null for remote ones.</summary>
-    public (string Path, string Sha256)? ModelFileOf(Microsoft.Extensions.AI.IChatClient client) =>
-        files.TryGetValue(client, out var file) ? (file.Item1, file.Item2) : null;
+    /// <summary>The GGUF file, its SHA-256 and any LoRA adapter behind a client this resolver made; null for remote ones.</summary>
+    public EvalModelFiles? ModelFileOf(Microsoft.Extensions.AI.IChatClient client) =>
+        files.TryGetValue(client, out var file) ? file : null;
 
-    LlamaCppChatClient Local(string path, string sha, string name)
+    LlamaCppChatClient Local(string path, string sha, string name, LoraFile? lora = null)
     {
-        var client = new LlamaCppChatClient(cache, path, sha, name);
-        files.AddOrUpdate(client, Tuple.Create(path, sha));
+        var client = new LlamaCppChatClient(cache, path, sha, name, lora);
+        files.AddOrUpdate(client, new EvalModelFiles(path, sha, lora));
         return client;
     }
 
@@ -52,18 +53,39 @@ public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? re
         if (registry is null || artifacts is null || modelFolder is null)
             throw new InvalidInputException("providers", $"'{provider.Id}' is a registry reference; that needs a local data directory.");
         var version = await registry.ResolveAsync(provider.Id, cancellationToken);
+        var name = provider.Label ?? version.Reference;
+        if (version.Format == ModelFormats.Lora)
+        {
+            var baseVersion = version.Lineage is { BaseModel: { } baseModel, BaseVersion: { } baseNumber }
+                ? await registry.GetVersionAsync(baseModel, baseNumber, cancellationToken)
+                : null;
+            if (baseVersion?.Format != ModelFormats.Gguf)
+                throw new InvalidInputException("providers", $"{version.Reference} is a LoRA adapter; it is evaluated over the gguf base version in its lineage, and it has none.");
+            var (adapterPath, adapterFile) = await LocalCopyAsync(version, cancellationToken);
+            var (basePath, baseFile) = await LocalCopyAsync(baseVersion, cancellationToken);
+            var scale = version.Tags.TryGetValue(LoraFile.ScaleTag, out var s) ? float.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1f;
+            return new EvalTarget(name, $"{version.Reference}:{baseFile.Sha256}+{adapterFile.Sha256}",
+                Local(basePath, baseFile.Sha256, version.Reference, new LoraFile(adapterPath, adapterFile.Sha256, scale)));
+        }
         if (version.Format != ModelFormats.Gguf)
-            throw new InvalidInputException("providers", $"{version.Reference} is {version.Format}; evaluation runs gguf versions (or a remote one as openai:MODEL).");
+            throw new InvalidInputException("providers", $"{version.Reference} is {version.Format}; evaluation runs gguf and lora versions (or a remote one as openai:MODEL).");
+        var (path, file) = await LocalCopyAsync(version, cancellationToken);
+        return new EvalTarget(name, $"{version.Reference}:{file.Sha256}", Local(path, file.Sha256, version.Reference));
+    }
+
+    /// <summary>The version's GGUF blob as a file in the model folder, copied out of the artifact store once.</summary>
+    async Task<(string Path, ArtifactFile File)> LocalCopyAsync(ModelVersion version, CancellationToken cancellationToken)
+    {
         var file = version.Files.FirstOrDefault(f => f.Name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) ?? version.Files[0];
-        var path = Path.Combine(modelFolder, file.Sha256 + ".gguf");
+        var path = Path.Combine(modelFolder!, file.Sha256 + ".gguf");
         if (!File.Exists(path))
         {
             // llama.cpp maps a file: copy the blob out once (hash-checked as it streams) and reuse it.
-            Directory.CreateDirectory(modelFolder);
+            Directory.CreateDirectory(modelFolder!);
             var temp = $"{path}.{Guid.NewGuid():N}.part";
             try
             {
-                await using (var source = artifacts.OpenRead(file.Sha256))
+                await using (var source = artifacts!.OpenRead(file.Sha256))
                 await using (var target = File.Create(temp))
                     await source.CopyToAsync(target, cancellationToken);
                 File.Move(temp, path, overwrite: true);
@@ -73,8 +95,7 @@ public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? re
                 File.Delete(temp);
             }
         }
-        var name = provider.Label ?? version.Reference;
-        return new EvalTarget(name, $"{version.Reference}:{file.Sha256}", Local(path, file.Sha256, version.Reference));
+        return (path, file);
     }
 
     static EvalTarget Remote(ProviderSpec provider)
@@ -90,3 +111,6 @@ public sealed class EvalTargetResolver(LlamaModelCache cache, IModelRegistry? re
         return new EvalTarget(provider.DisplayName, $"openai:{endpoint}|{model}", RemoteChatClient.Create(endpoint, key, model));
     }
 }
+
+/// <summary>The files behind a llama.cpp evaluation target: the GGUF model and, for a lora version, its adapter.</summary>
+public sealed record EvalModelFiles(string Path, string Sha256, LoraFile? Lora = null);

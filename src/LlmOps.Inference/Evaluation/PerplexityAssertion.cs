@@ -13,7 +13,11 @@ namespace LlmOps.Inference.Evaluation;
 /// exp(−mean log p(token | everything before it)) over the text's tokens.</summary>
 public sealed class PerplexityScorer(LlamaModelCache cache)
 {
-    public async Task<double> ComputeAsync(string modelPath, string sha256, string prompt, string text, CancellationToken cancellationToken = default)
+    public async Task<double> ComputeAsync(string modelPath, string sha256, string prompt, string text, CancellationToken cancellationToken = default) =>
+        await ComputeAsync(modelPath, sha256, null, prompt, text, cancellationToken);
+
+    /// <summary>The perplexity with a LoRA adapter applied over the model, as the gateway serves a lora version.</summary>
+    public async Task<double> ComputeAsync(string modelPath, string sha256, LoraFile? lora, string prompt, string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var lease = await cache.AcquireAsync(modelPath, sha256, cancellationToken);
@@ -27,6 +31,7 @@ public sealed class PerplexityScorer(LlamaModelCache cache)
                 ContextSize = model.ContextSize, BatchSize = model.ContextSize, UBatchSize = model.ContextSize, Threads = cache.Options.Threads, GpuLayerCount = 0,
             };
             using var context = model.Weights.CreateContext(parameters);
+            if (lora is not null) context.NativeHandle.SetLoraAdapters([(model.Adapter(lora), lora.Scale)]);
             var promptTokens = context.Tokenize(formatted, addBos: true, special: true);
             var textTokens = context.Tokenize(text, addBos: false, special: false);
             if (textTokens.Length == 0) throw new InvalidOperationException("the output has no tokens to score.");
@@ -65,14 +70,14 @@ public sealed class PerplexityScorer(LlamaModelCache cache)
 
 /// <summary><c>perplexity</c>: the model under evaluation's perplexity of its own output; passes at or below the threshold
 /// (the most perplexity allowed). The score is 1/perplexity, so lower perplexity scores higher. Needs a llama.cpp provider.</summary>
-public sealed class PerplexityAssertion(AssertionSpec spec, PerplexityScorer scorer, Func<IChatClient, (string Path, string Sha256)?> modelOf) : AssertionEvaluator(spec)
+public sealed class PerplexityAssertion(AssertionSpec spec, PerplexityScorer scorer, Func<IChatClient, EvalModelFiles?> modelOf) : AssertionEvaluator(spec)
 {
     protected override async ValueTask<AssertionOutcome> ScoreAsync(string output, ChatResponse response, EvalCaseContext context,
         ChatConfiguration? chatConfiguration, CancellationToken cancellationToken)
     {
         var model = (context.Target is null ? null : modelOf(context.Target))
             ?? throw new InvalidOperationException("perplexity needs a GGUF provider (llama.cpp reports log-probabilities; remote providers do not).");
-        var perplexity = await scorer.ComputeAsync(model.Path, model.Sha256, context.Prompt, output, cancellationToken);
+        var perplexity = await scorer.ComputeAsync(model.Path, model.Sha256, model.Lora, context.Prompt, output, cancellationToken);
         var max = Spec.Threshold ?? double.PositiveInfinity;
         return new AssertionOutcome(perplexity <= max, 1 / perplexity, $"perplexity {AssertionTypes.Num(perplexity)}" + (Spec.Threshold is null ? "" : $" (max {AssertionTypes.Num(max)})"));
     }

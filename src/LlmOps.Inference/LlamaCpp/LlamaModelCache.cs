@@ -241,7 +241,11 @@ public sealed class ModelLease(LlamaModelCache cache, LoadedModel model) : IDisp
 }
 
 /// <summary>A LoRA adapter GGUF on disk for a base model, with the scale it is applied at.</summary>
-public sealed record LoraFile(string Path, string Sha256, float Scale = 1f);
+public sealed record LoraFile(string Path, string Sha256, float Scale = 1f)
+{
+    /// <summary>The tag of a lora registry version that sets its scale (default 1).</summary>
+    public const string ScaleTag = "lora_scale";
+}
 
 /// <summary>A loaded model as reported by <see cref="LlamaModelCache.Loaded"/>.</summary>
 public sealed record LoadedModelInfo(string Sha256, string Path, long SizeInBytes, long ParameterCount, int ActiveLeases, DateTimeOffset LastUsed);

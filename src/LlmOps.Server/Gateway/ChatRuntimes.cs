@@ -19,7 +19,7 @@ public sealed class ChatRuntimes(IStore store, IArtifactStore artifacts, LlamaMo
 {
     public const string UpstreamModelTag = "upstream_model";
     public const string ApiKeyEnvironmentTag = "api_key_env";
-    public const string LoraScaleTag = "lora_scale";
+    public const string LoraScaleTag = LoraFile.ScaleTag;
 
     // Versions are immutable, so a runtime made for one never goes stale.
     readonly ConcurrentDictionary<VersionRef, Lazy<Task<IChatClient>>> clients = new();

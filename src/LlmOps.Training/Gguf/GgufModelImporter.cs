@@ -85,6 +85,49 @@ public static class GgufModelImporter
         return (model, ReadTokenizer(reader));
     }
 
+    /// <summary>
+    /// Merges a llama.cpp LoRA adapter GGUF (what <see cref="GgufLoraExporter"/> or convert_lora_to_gguf.py writes) into the
+    /// weights of <paramref name="model"/>: W += s · B·A with s = <paramref name="scale"/> · alpha / rank, as llama.cpp applies
+    /// it (s = <paramref name="scale"/> when alpha is 0). Norm vectors an adapter may carry are ignored, as llama.cpp does.
+    /// </summary>
+    public static void MergeLoraAdapter(LlamaForCausalLM model, string adapterPath, float scale = 1f)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var reader = GgufReader.Open(adapterPath);
+        string? Text(string key) => reader.Metadata.TryGetValue(key, out var value) ? value as string : null;
+        if (Text("general.type") != "adapter" || Text("adapter.type") != "lora")
+            throw new InvalidDataException($"'{adapterPath}' is not a LoRA adapter GGUF (general.type adapter, adapter.type lora).");
+        var arch = Text("general.architecture");
+        if (arch != model.Config.Architecture)
+            throw new InvalidDataException($"'{adapterPath}' adapts a '{arch}' model, not '{model.Config.Architecture}'.");
+        var alpha = reader.GetOrDefault<float>("adapter.lora.alpha") ?? 0f;
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var pairs = reader.Tensors
+            .Where(t => t.Name.EndsWith(".lora_a", StringComparison.Ordinal) || t.Name.EndsWith(".lora_b", StringComparison.Ordinal))
+            .GroupBy(t => t.Name[..^".lora_a".Length], StringComparer.Ordinal);
+        using var noGrad = no_grad();
+        foreach (var pair in pairs)
+        {
+            var a = pair.SingleOrDefault(t => t.Name.EndsWith(".lora_a", StringComparison.Ordinal));
+            var b = pair.SingleOrDefault(t => t.Name.EndsWith(".lora_b", StringComparison.Ordinal));
+            if (a is null || b is null || a.Dims.Count != 2 || b.Dims.Count != 2 || a.Dims[1] != b.Dims[0])
+                throw new InvalidDataException($"'{adapterPath}': the LoRA pair of '{pair.Key}' is incomplete or its ranks differ.");
+            if (pair.Key == "token_embd.weight")
+                throw new NotSupportedException($"'{adapterPath}' adapts the token embedding; that is not supported.");
+            var hfName = GgufTensorNames.ToHuggingFace(pair.Key);
+            if (!parameters.TryGetValue(hfName, out var weight))
+                throw new InvalidDataException($"'{adapterPath}' adapts '{pair.Key}', which the model does not have.");
+            var rank = b.Dims[0];
+            using var loraA = tensor(reader.ReadFloats(a), [a.Dims[1], a.Dims[0]], ScalarType.Float32);
+            using var stored = tensor(reader.ReadFloats(b), [b.Dims[1], b.Dims[0]], ScalarType.Float32);
+            using var loraB = FromGgufLayout(model.Config, hfName, stored);
+            using var delta = loraB.matmul(loraA);
+            if (!delta.shape.SequenceEqual(weight.shape))
+                throw new InvalidDataException($"'{adapterPath}': the update of '{pair.Key}' is [{string.Join(", ", delta.shape)}], the weight [{string.Join(", ", weight.shape)}].");
+            weight.add_(delta, alpha == 0 ? scale : scale * alpha / rank);
+        }
+    }
+
     /// <summary>The tokenizer.ggml.* metadata.</summary>
     public static GgufTokenizer ReadTokenizer(GgufReader reader)
     {

@@ -9,8 +9,20 @@ namespace LlmOps.Training.Jobs;
 /// learns the completion and the end token only; chat learns the assistant turns only, rendered as the
 /// <c>role: text</c> transcript that the llama.cpp runtime falls back to when a GGUF has no chat template.
 /// </summary>
-public sealed class ExampleBuilder(Tokenizer tokenizer, int endTokenId)
+public sealed class ExampleBuilder(Func<string, IReadOnlyList<int>> encode, int endTokenId)
 {
+    /// <summary>Encodes with a Microsoft.ML.Tokenizers tokenizer (our own byte-level BPE).</summary>
+    public ExampleBuilder(Tokenizer tokenizer, int endTokenId)
+        : this(EncoderOf(tokenizer), endTokenId)
+    {
+    }
+
+    private static Func<string, IReadOnlyList<int>> EncoderOf(Tokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return text => tokenizer.EncodeToIds(text);
+    }
+
     /// <summary>The example of one record.</summary>
     public TrainingExample Build(DataRecord record)
     {
@@ -51,5 +63,5 @@ public sealed class ExampleBuilder(Tokenizer tokenizer, int endTokenId)
         }
     }
 
-    private IReadOnlyList<int> Encode(string text) => tokenizer.EncodeToIds(text);
+    private IReadOnlyList<int> Encode(string text) => encode(text);
 }

@@ -13,6 +13,7 @@ internal static class ModelCard
         TrainingConfig config,
         LlamaConfig shape,
         StartingPoint start,
+        Registry.ModelVersion? baseVersion,
         IReadOnlyList<DatasetVersion> datasets,
         TrainingResult result,
         string runId,
@@ -24,19 +25,25 @@ internal static class ModelCard
         var c = CultureInfo.InvariantCulture;
         var card = new StringBuilder();
         card.Append(c, $"# {config.RegisterAs}\n\n");
+        var from = start.BaseFolder is { } folder ? $"the Hugging Face model in `{folder}`" : start.Base?.Reference;
+        var adapterOnly = config.Mode == TrainingMode.Lora && !config.MergeLora;
         var how = config.Mode switch
         {
             TrainingMode.Pretrain => "pretrained from scratch",
-            TrainingMode.FullFineTune => $"fully fine-tuned from {start.Base!.Reference}",
-            _ => $"fine-tuned with LoRA from {start.Base!.Reference} (adapters merged into the weights)",
+            TrainingMode.FullFineTune => $"fully fine-tuned from {from}",
+            _ when adapterOnly => $"fine-tuned with LoRA from {from}, served as a llama.cpp LoRA adapter over {baseVersion?.Reference}",
+            _ => $"fine-tuned with LoRA from {from} (adapters merged into the weights)",
         };
         card.Append(c, $"A Llama-architecture language model {how} by LlmOps, run `{runId}`.\n\n");
         card.Append("## Model\n\n");
         card.Append(c, $"- Architecture: {shape.Architecture}, {shape.NumLayers} layers, hidden size {shape.HiddenSize}, {shape.NumHeads} heads ({shape.NumKvHeads} key/value), MLP {shape.IntermediateSize}\n");
         card.Append(c, $"- Context length: {shape.ContextLength}; vocabulary: {shape.VocabSize} tokens (byte-level BPE");
-        card.Append(start.TokenizerRunId is { } tokenizerRun ? c.Invariant($", tokenizer run `{tokenizerRun}`)\n") : ")\n");
+        card.Append(start.TokenizerRunId is { } tokenizerRun ? c.Invariant($", tokenizer run `{tokenizerRun}`)\n")
+            : start.BaseFolder is not null ? ", the folder's tokenizer.json)\n" : ")\n");
         card.Append(c, $"- Parameters: {total:N0} ({trainable:N0} trained)\n");
-        card.Append(c, $"- File: GGUF, {config.ExportDtype.ToString().ToLowerInvariant()} weights\n\n");
+        card.Append(adapterOnly
+            ? c.Invariant($"- File: llama.cpp LoRA adapter GGUF ({(config.ExportDtype == Gguf.GgufFileType.F32 ? "f32" : "f16")}), applied at load time over {baseVersion?.Reference}; the merged model is the run's model.gguf artifact\n\n")
+            : c.Invariant($"- File: GGUF, {config.ExportDtype.ToString().ToLowerInvariant()} weights\n\n"));
         card.Append("## Training data\n\n");
         for (var i = 0; i < datasets.Count; i++)
         {

@@ -39,8 +39,15 @@ public sealed record DatasetEntry(string Path, DatasetType Type, long Line);
 /// </summary>
 public sealed class TrainingConfig
 {
-    /// <summary>Registry reference of the starting model (<c>name/3</c> or <c>name@prod</c>); null pretrains from scratch (base_model).</summary>
+    /// <summary>
+    /// The starting model: a registry reference (<c>name/3</c> or <c>name@prod</c>) or a Hugging Face folder (config.json,
+    /// *.safetensors, tokenizer.json); null pretrains from scratch (base_model).
+    /// </summary>
     public string? BaseModel { get; set; }
+
+    /// <summary>The full path of the Hugging Face folder <see cref="BaseModel"/> names, when it names an existing folder
+    /// with a config.json (relative to the config file's folder); null for a registry reference.</summary>
+    public string? BaseModelFolder { get; set; }
 
     /// <summary>Datasets to train on (datasets); validation uses their validation splits.</summary>
     public IList<DatasetEntry> Datasets { get; } = [];
@@ -52,6 +59,13 @@ public sealed class TrainingConfig
     public double LoraAlpha { get; set; } = 16;
     public double LoraDropout { get; set; } = 0.05;
     public IList<string> LoraTargetModules { get; set; } = ["q_proj", "v_proj"];
+
+    /// <summary>
+    /// LoRA only: register the adapters merged into the base as a gguf version (true), instead of a lora version whose file
+    /// is the llama.cpp adapter GGUF served over the base (false, the default). The merged GGUF is written and logged
+    /// on the run either way (merge_lora).
+    /// </summary>
+    public bool MergeLora { get; set; }
 
     public int SequenceLen { get; set; } = 128;
     public int MicroBatchSize { get; set; } = 8;

@@ -22,6 +22,7 @@ public static class TrainingConfigParser
         ArgumentNullException.ThrowIfNull(path);
         var config = Parse(File.ReadAllText(path), overrides);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        config.BaseModelFolder = HuggingFaceFolder(config.BaseModel, folder);
         config.OutputDir = config.OutputDir is null
             ? Path.Combine(folder, "outputs", config.RegisterAs)
             : Path.GetFullPath(config.OutputDir, folder);
@@ -72,6 +73,7 @@ public static class TrainingConfigParser
                 case "lora_alpha": config.LoraAlpha = Number(key, value, min: double.Epsilon); break;
                 case "lora_dropout": config.LoraDropout = Number(key, value, min: 0, maxExclusive: 1); break;
                 case "lora_target_modules": config.LoraTargetModules = Strings(key, value); break;
+                case "merge_lora": config.MergeLora = Bool(key, value); break;
                 case "sequence_len": config.SequenceLen = Int(key, value, min: 1); break;
                 case "micro_batch_size": config.MicroBatchSize = Int(key, value, min: 1); break;
                 case "gradient_accumulation_steps": config.GradientAccumulationSteps = Int(key, value, min: 1); break;
@@ -121,14 +123,25 @@ public static class TrainingConfigParser
         }
         config.ModelConfig = modelConfig;
         overrides?.Invoke(config);
+        config.BaseModelFolder = HuggingFaceFolder(config.BaseModel, Directory.GetCurrentDirectory());
         CheckTogether(config);
         return config;
+    }
+
+    /// <summary>The full path of <paramref name="baseModel"/> when it names a folder holding a config.json (a Hugging Face
+    /// model folder) relative to <paramref name="folder"/>; null when it is a registry reference.</summary>
+    public static string? HuggingFaceFolder(string? baseModel, string folder)
+    {
+        if (baseModel is null)
+            return null;
+        var full = Path.GetFullPath(baseModel, folder);
+        return File.Exists(Path.Combine(full, SafeTensors.HuggingFaceCheckpoint.ConfigFileName)) ? full : null;
     }
 
     /// <summary>The keys a config may use.</summary>
     public static IReadOnlyList<string> KnownKeys { get; } =
     [
-        "base_model", "datasets", "adapter", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "sequence_len",
+        "base_model", "datasets", "adapter", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "merge_lora", "sequence_len",
         "micro_batch_size", "gradient_accumulation_steps", "num_epochs", "max_steps", "learning_rate", "lr_scheduler",
         "warmup_steps", "weight_decay", "max_grad_norm", "seed", "eval_steps", "save_steps", "save_total_limit", "logging_steps",
         "output_dir", "model_config", "tokenizer", "register_as", "export_dtype",
@@ -173,7 +186,7 @@ public static class TrainingConfigParser
                     throw new TrainingConfigException("model_config", config.LineOf("model_config"), "the shape comes from the base model; remove this key.");
                 break;
         }
-        foreach (var key in new[] { "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules" })
+        foreach (var key in new[] { "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "merge_lora" })
         {
             if (config.Adapter is null && config.Lines.ContainsKey(key))
                 throw new TrainingConfigException(key, config.LineOf(key), "is a LoRA setting but no 'adapter: lora' is given.");

@@ -54,6 +54,20 @@ public static class HuggingFaceCheckpoint
         return config;
     }
 
+    /// <summary>bos_token_id and eos_token_id of config.json, when given (a list gives its first id).</summary>
+    public static (int? Bos, int? Eos) ReadSpecialTokenIds(string directory)
+    {
+        var path = Path.Combine(directory, ConfigFileName);
+        var json = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"'{path}' is empty.");
+        static int? Id(JsonNode? node) => node switch
+        {
+            JsonValue v when v.TryGetValue<int>(out var id) => id,
+            JsonArray { Count: > 0 } list => Id(list[0]),
+            _ => null,
+        };
+        return (Id(json["bos_token_id"]), Id(json["eos_token_id"]));
+    }
+
     /// <summary>Reads every weight of the folder as float32 tensors under their Hugging Face names.</summary>
     public static Dictionary<string, Tensor> ReadWeights(string directory)
     {

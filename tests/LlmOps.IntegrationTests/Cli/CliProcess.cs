@@ -30,7 +30,16 @@ public static class CliProcess
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Left running, a timed-out command (a quickstart on a loaded machine) goes on using the CPU after the test.
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"llmops {string.Join(' ', args)} did not finish in 2 minutes; it was killed.");
+        }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

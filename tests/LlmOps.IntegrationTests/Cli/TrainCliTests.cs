@@ -107,17 +107,26 @@ public sealed class TrainCliTests : IDisposable
             artifacts, new DatasetRegistry(store, artifacts, Actor.LocalAdmin, TimeProvider.System));
     }
 
-    /// <summary>Loads the version's GGUF in llama.cpp and decodes a prompt: the file is a model llama.cpp can run.</summary>
-    static void AssertLlamaCppRuns(FileArtifactStore artifacts, ModelVersion version, string folder, int vocabSize)
+    static string CopyOut(FileArtifactStore artifacts, ModelVersion version, string folder)
     {
         var path = Path.Combine(folder, $"{version.ModelName}-{version.Version}.gguf");
         using (var source = artifacts.OpenRead(Assert.Single(version.Files).Sha256))
         using (var target = File.Create(path))
             source.CopyTo(target);
+        return path;
+    }
+
+    /// <summary>Loads the version's GGUF in llama.cpp (a lora version: its adapter over <paramref name="baseVersion"/>) and decodes
+    /// a prompt: the file is a model llama.cpp can run. Returns the last position's logits.</summary>
+    static float[] AssertLlamaCppRuns(FileArtifactStore artifacts, ModelVersion version, string folder, int vocabSize, ModelVersion? baseVersion = null, bool trained = true)
+    {
+        var path = CopyOut(artifacts, baseVersion ?? version, folder);
         var parameters = new ModelParams(path) { ContextSize = 64, BatchSize = 64, UBatchSize = 64, GpuLayerCount = 0, Threads = 2 };
         using var weights = LLamaWeights.LoadFromFile(parameters);
         Assert.Equal(vocabSize, weights.Vocab.Count);
+        var adapter = baseVersion is null ? null : weights.NativeHandle.LoadLoraFromFile(CopyOut(artifacts, version, folder));
         using var context = weights.CreateContext(parameters);
+        if (adapter is { } a) context.NativeHandle.SetLoraAdapters([(a, 1f)]);
         var prompt = context.Tokenize("the cat sees the", addBos: false, special: false);
         var batch = new LLamaBatch();
         for (var i = 0; i < prompt.Length; i++)
@@ -125,7 +134,9 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(DecodeResult.Ok, context.Decode(batch));
         var logits = context.NativeHandle.GetLogitsIth(prompt.Length - 1).ToArray();
         Assert.All(logits, l => Assert.True(float.IsFinite(l)));
-        Assert.True(logits.Max() - logits.Min() > 1, "a trained model's logits are not flat");
+        Assert.True(!trained || logits.Max() - logits.Min() > 1, "a trained model's logits are not flat");
+        adapter?.Unload();
+        return logits;
     }
 
     [Fact]
@@ -187,12 +198,89 @@ public sealed class TrainCliTests : IDisposable
             var second = await models.GetVersionAsync("tiny-sft", 1);
             Assert.Equal(new ModelLineage("tiny-lm", 1, sftId, sftRun), second.Lineage);
             Assert.Equal("lora", second.Tags["training.mode"]);
-            Assert.Equal(RunStatus.Finished, (await runs.GetRunAsync(sftRun)).Run.Status);
+            // The LoRA version is the llama.cpp adapter over its base; the merged model stays on the run.
+            Assert.Equal(ModelFormats.Lora, second.Format);
+            Assert.Equal("adapter.gguf", Assert.Single(second.Files).Name);
+            Assert.Contains("LoRA adapter", second.ModelCard, StringComparison.Ordinal);
+            var sftRunRecord = await runs.GetRunAsync(sftRun);
+            Assert.Equal(RunStatus.Finished, sftRunRecord.Run.Status);
+            Assert.Equal(["adapter.gguf", "model.gguf"], sftRunRecord.Artifacts.Select(a => a.Name).Order(StringComparer.Ordinal));
 
-            AssertLlamaCppRuns(artifacts, first, work, 320);
-            AssertLlamaCppRuns(artifacts, second, work, 320);
+            var baseLogits = AssertLlamaCppRuns(artifacts, first, work, 320);
+            var adaptedLogits = AssertLlamaCppRuns(artifacts, second, work, 320, baseVersion: first);
+            Assert.True(baseLogits.Zip(adaptedLogits).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, "the trained adapter changes the base's logits");
             return 0;
         });
+    }
+
+    /// <summary>
+    /// A Hugging Face folder written by the test in the real layouts (config.json, model.safetensors, tokenizer.json) is a
+    /// LoRA base: the run registers the folder's GGUF as hf-sft-base/1 and the adapter as hf-sft/1 over it; llama.cpp
+    /// tokenizes as Hugging Face's tokenizer does and applies the adapter. A tokenizer.json we cannot export is exit 2.
+    /// </summary>
+    [Fact]
+    public async Task Train_LoraOnHuggingFaceFolder_RegistersAdapterOverTheConvertedBase()
+    {
+        var sftId = await PrepareAsync("qa", QuestionsAndAnswers(), "input: { shape: prompt_completion }\n" + Recipe);
+        var bpe = new LlmOps.Tokenizers.ByteLevelBpeTrainer(new LlmOps.Tokenizers.BpeTrainerOptions { VocabSize = 320 })
+            .Train(Animals.SelectMany(a => Animals.Select(b => $"Who does the {a} see? The {a} sees the {b}.")));
+        var eos = bpe.Vocab[LlmOps.Training.Gguf.GgufTokenizer.EndOfText];
+        var folder = Path.Combine(work, "hf-base");
+        var shape = new LlmOps.Training.Modeling.LlamaConfig { VocabSize = bpe.VocabSize, HiddenSize = 64, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, IntermediateSize = 128, ContextLength = 64 };
+        using (var model = LlmOps.Training.Modeling.LlamaForCausalLM.Create(shape, seed: 3))
+            LlmOps.Training.SafeTensors.HuggingFaceCheckpoint.Save(model, folder, eos, eos);
+        LlmOps.Training.SafeTensors.HuggingFaceTokenizer.Write(bpe, Path.Combine(folder, "tokenizer.json"));
+        string Config(string baseModel, string name) => Write($"{name}.yaml", $"""
+            base_model: {baseModel}
+            datasets:
+              - path: {sftId}
+                type: input_output
+            adapter: lora
+            lora_r: 4
+            lora_alpha: 8
+            lora_dropout: 0.0
+            lora_target_modules: [q_proj, k_proj, v_proj, o_proj]
+            sequence_len: 32
+            micro_batch_size: 4
+            max_steps: 6
+            learning_rate: 0.02
+            warmup_steps: 1
+            register_as: {name}
+            """);
+
+        var trained = Json(await Llmops("train", "--config", Config("hf-base", "hf-sft"), "--json"));
+
+        Assert.Equal("hf-sft/1", trained.GetProperty("model").GetString());
+        await WithStoreAsync(async (models, runs, artifacts, _) =>
+        {
+            var baseVersion = await models.GetVersionAsync("hf-sft-base", 1);
+            Assert.Equal(ModelFormats.Gguf, baseVersion.Format);
+            Assert.Equal(folder, baseVersion.Tags["source.hf_folder"]);
+            var adapter = await models.GetVersionAsync("hf-sft", 1);
+            Assert.Equal(ModelFormats.Lora, adapter.Format);
+            Assert.Equal(new ModelLineage("hf-sft-base", 1, sftId, trained.GetProperty("runId").GetString()), adapter.Lineage);
+            Assert.Equal(folder, adapter.Tags["training.base_folder"]);
+            Assert.Contains("Hugging Face model in", adapter.ModelCard, StringComparison.Ordinal);
+
+            var basePath = CopyOut(artifacts, baseVersion, work);
+            using var hf = LlmOps.Training.SafeTensors.HuggingFaceTokenizer.Load(folder);
+            var parameters = new ModelParams(basePath) { ContextSize = 64, GpuLayerCount = 0, Threads = 2 };
+            using (var weights = LLamaWeights.LoadFromFile(parameters))
+            {
+                const string Text = "Who does the horse see? The horse sees the mouse.";
+                Assert.Equal(hf.Encode(Text), weights.Tokenize(Text, add_bos: false, special: true, System.Text.Encoding.UTF8).Select(t => (int)t));
+            }
+            var before = AssertLlamaCppRuns(artifacts, baseVersion, work, bpe.VocabSize);
+            var after = AssertLlamaCppRuns(artifacts, adapter, work, bpe.VocabSize, baseVersion: baseVersion);
+            Assert.True(before.Zip(after).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, "the trained adapter changes the base's logits");
+            return 0;
+        });
+
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), """{ "model": { "type": "Unigram", "vocab": [] } }""");
+        var refused = await Llmops("train", "--config", Config(folder, "hf-other"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains(Path.Combine(folder, "tokenizer.json"), refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'Unigram' is not supported", refused.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -238,6 +326,23 @@ public sealed class TrainCliTests : IDisposable
         var chatVersion = Json(await Llmops("train", "--config", chat, "--json")).GetProperty("version");
         Assert.Equal("tiny-lm", chatVersion.GetProperty("lineage").GetProperty("baseModel").GetString());
         Assert.Contains("assistant tokens only", chatVersion.GetProperty("modelCard").GetString(), StringComparison.Ordinal);
+
+        // LoRA on the lora version (a CT cycle from name@prod): its adapter is merged into its base, and that merged GGUF is
+        // registered as tiny-chat2-base/1 for the new adapter to be served over.
+        var again = Write("chat2.yaml", $"base_model: tiny-chat/1\ndatasets:\n  - path: {chatId}\n    type: chat_template\nadapter: lora\nsequence_len: 32\nmicro_batch_size: 4\nmax_steps: 2\nregister_as: tiny-chat2\n");
+        var second = Json(await Llmops("train", "--config", again, "--json")).GetProperty("version");
+        Assert.Equal("lora", second.GetProperty("format").GetString());
+        Assert.Equal("tiny-chat2-base", second.GetProperty("lineage").GetProperty("baseModel").GetString());
+        await WithStoreAsync(async (models, _, artifacts, _) =>
+        {
+            var merged = await models.GetVersionAsync("tiny-chat2-base", 1);
+            Assert.Equal(ModelFormats.Gguf, merged.Format);
+            Assert.Equal(new ModelLineage("tiny-chat", 1), merged.Lineage);
+            Assert.Equal("tiny-chat/1", merged.Tags["source.merged_lora"]);
+            // tiny-lm had 2 steps: its logits are nearly flat, so this only checks that llama.cpp loads and applies the adapter.
+            AssertLlamaCppRuns(artifacts, await models.GetVersionAsync("tiny-chat2", 1), work, 320, baseVersion: merged, trained: false);
+            return 0;
+        });
 
         var tooLong = Write("long.yaml", $"base_model: tiny-lm/1\ndatasets:\n  - path: {sftId}\n    type: input_output\nsequence_len: 100\nregister_as: y\n");
         var beyond = await Llmops("train", "--config", tooLong);
@@ -377,5 +482,29 @@ public sealed class TrainServerCliTests(ServerUnderTest server) : IClassFixture<
         var run = Json(await Llmops("runs", "show", runId));
         Assert.Equal("Finished", run.GetProperty("run").GetProperty("status").GetString());
         Assert.Contains(run.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("name").GetString() == "model.gguf");
+
+        // A LoRA run on it registers the adapter, and the gateway serves it over server-lm/1.
+        var lora = Write("lora.yaml", $"""
+            base_model: server-lm/1
+            datasets:
+              - path: {datasetId}
+                type: completion
+            adapter: lora
+            lora_r: 2
+            sequence_len: 16
+            micro_batch_size: 4
+            max_steps: 2
+            register_as: server-lora
+            """);
+        var adapted = Json(await Llmops("train", "--config", lora)).GetProperty("version");
+        Assert.Equal("lora", adapted.GetProperty("format").GetString());
+        Assert.Equal("server-lm", adapted.GetProperty("lineage").GetProperty("baseModel").GetString());
+        Json(await Llmops("deploy", "set", "trained-chat", "--env", "dev", "--version", "server-lora/1"));
+        var client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential(server.GatewayOnlyKey),
+            new OpenAI.OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "/v1"), RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0) });
+        var answer = await client.GetChatClient("trained-chat@dev").CompleteChatAsync(
+            [new OpenAI.Chat.UserChatMessage("the cat")], new OpenAI.Chat.ChatCompletionOptions { MaxOutputTokenCount = 4, Temperature = 0 });
+        Assert.Equal("server-lora/1", answer.GetRawResponse().Headers.TryGetValue(LlmOps.Server.Gateway.GatewayService.VersionHeader, out var served) ? served : null);
+        Assert.True(answer.Value.Usage.OutputTokenCount > 0, "the adapter over its base generated tokens");
     }
 }

@@ -28,6 +28,38 @@ public sealed class EvalCliTests : IDisposable
         return path;
     }
 
+    /// <summary>A lora version is evaluated as the gateway serves it: its adapter GGUF over the gguf base of its lineage
+    /// (answers differ from the base's), and perplexity is scored with the adapter applied.</summary>
+    [Fact]
+    public async Task EvalRun_LoraVersion_RunsTheAdapterOverItsBase()
+    {
+        await TinyGguf.WriteAsync(Path.Combine(work, "tiny.gguf"), seed: 1);
+        await TinyGguf.WriteLoraAsync(Path.Combine(work, "adapter.gguf"), bScale: 2.0);
+        Assert.Equal(0, (await Llmops("models", "register", "tiny", "--file", Path.Combine(work, "tiny.gguf"), "--format", "gguf")).ExitCode);
+        var registered = await Llmops("models", "register", "tiny-lora", "--file", Path.Combine(work, "adapter.gguf"), "--format", "lora", "--base", "tiny/1");
+        Assert.True(registered.ExitCode == 0, registered.ToString());
+        string[] questions = ["hello there", "the cat sat", "in the end"];
+        Write("questions.jsonl", string.Join('\n', questions.Select(q => JsonSerializer.Serialize(new { q }))));
+        var suite = Write("lora.yaml", """
+            prompts: ["{{q}}"]
+            tests: file://questions.jsonl
+            defaultTest: { assert: [ { type: perplexity, threshold: 1000000000 } ] }
+            options: { temperature: 0, max_tokens: 8 }
+            """);
+
+        List<string> Answers(CliProcess.Result result)
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var json = JsonDocument.Parse(result.Stdout);
+            return [.. json.RootElement.GetProperty("candidate").GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("output").GetString()!)];
+        }
+        var adapted = Answers(await Llmops("eval", "run", "--suite", suite, "--provider", "tiny-lora/1", "--json", "--no-cache"));
+        var plain = Answers(await Llmops("eval", "run", "--suite", suite, "--provider", "tiny/1", "--json", "--no-cache"));
+
+        Assert.Equal(3, adapted.Count);
+        Assert.NotEqual(plain, adapted);
+    }
+
     [Fact]
     public async Task EvalRun_GoldenSuite_GatePassesForSameVersion_FailsForScrambled()
     {

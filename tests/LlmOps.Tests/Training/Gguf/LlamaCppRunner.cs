@@ -4,13 +4,15 @@ using LLama.Native;
 
 namespace LlmOps.Tests.Training.Gguf;
 
-/// <summary>Runs a GGUF file in real llama.cpp (LLamaSharp) with flash attention off and an F32 KV cache.</summary>
+/// <summary>Runs a GGUF file in real llama.cpp (LLamaSharp) with flash attention off and an F32 KV cache, optionally
+/// with a LoRA adapter GGUF applied at load time (scale 1).</summary>
 internal sealed class LlamaCppRunner : IDisposable
 {
     private readonly LLamaWeights weights;
     private readonly ModelParams parameters;
+    private readonly LoraAdapter? adapter;
 
-    public LlamaCppRunner(string path, uint contextSize = 64)
+    public LlamaCppRunner(string path, uint contextSize = 64, string? adapterPath = null)
     {
         parameters = new ModelParams(path)
         {
@@ -24,6 +26,16 @@ internal sealed class LlamaCppRunner : IDisposable
             TypeV = GGMLType.GGML_TYPE_F32,
         };
         weights = LLamaWeights.LoadFromFile(parameters);
+        if (adapterPath is not null)
+            adapter = weights.NativeHandle.LoadLoraFromFile(adapterPath);
+    }
+
+    private LLamaContext CreateContext()
+    {
+        var context = weights.CreateContext(parameters);
+        if (adapter is { } a)
+            context.NativeHandle.SetLoraAdapters([(a, 1f)]);
+        return context;
     }
 
     public int VocabSize => weights.Vocab.Count;
@@ -41,7 +53,7 @@ internal sealed class LlamaCppRunner : IDisposable
     /// <summary>Logits for every position of <paramref name="ids"/> in one decode call.</summary>
     public float[,] Logits(IReadOnlyList<int> ids)
     {
-        using var context = weights.CreateContext(parameters);
+        using var context = CreateContext();
         var batch = new LLamaBatch();
         for (var i = 0; i < ids.Count; i++)
             batch.Add(ids[i], i, LLamaSeqId.Zero, logits: true);
@@ -61,7 +73,7 @@ internal sealed class LlamaCppRunner : IDisposable
     /// <summary>Greedy continuation of <paramref name="prompt"/> by incremental decoding with the KV cache.</summary>
     public int[] Greedy(IReadOnlyList<int> prompt, int count)
     {
-        using var context = weights.CreateContext(parameters);
+        using var context = CreateContext();
         var batch = new LLamaBatch();
         for (var i = 0; i < prompt.Count; i++)
             batch.Add(prompt[i], i, LLamaSeqId.Zero, logits: i == prompt.Count - 1);
@@ -93,5 +105,9 @@ internal sealed class LlamaCppRunner : IDisposable
         return best;
     }
 
-    public void Dispose() => weights.Dispose();
+    public void Dispose()
+    {
+        adapter?.Unload();
+        weights.Dispose();
+    }
 }

@@ -160,6 +160,39 @@ public sealed class TrainingConfigParserTests
     }
 
     [Fact]
+    public void Parse_MergeLora_ReadsItAndDefaultsToTheAdapter()
+    {
+        Assert.False(TrainingConfigParser.Parse(Lora).MergeLora);
+        Assert.True(TrainingConfigParser.Parse(Lora + "\nmerge_lora: true\n").MergeLora);
+        var ex = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse(Lora.Replace("adapter: lora\n", "", StringComparison.Ordinal)
+            .Replace("lora_r: 4\n", "", StringComparison.Ordinal).Replace("lora_alpha: 8\n", "", StringComparison.Ordinal)
+            .Replace("lora_dropout: 0.1\n", "", StringComparison.Ordinal).Replace("lora_target_modules: [q_proj, v_proj, o_proj]\n", "", StringComparison.Ordinal) + "\nmerge_lora: true\n"));
+        Assert.Equal("merge_lora", ex.Key);
+    }
+
+    [Fact]
+    public void Load_BaseModelNamingAHuggingFaceFolder_ResolvesItBesideTheConfig()
+    {
+        var folder = Directory.CreateTempSubdirectory("llmops-config-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "models", "tiny-hf"));
+            File.WriteAllText(Path.Combine(folder, "models", "tiny-hf", "config.json"), "{}");
+            var path = Path.Combine(folder, "lora.yaml");
+            File.WriteAllText(path, Lora.Replace("base_model: tiny-lm/1", "base_model: models/tiny-hf", StringComparison.Ordinal));
+            var registry = Path.Combine(folder, "registry.yaml");
+            File.WriteAllText(registry, Lora);
+
+            Assert.Equal(Path.Combine(folder, "models", "tiny-hf"), TrainingConfigParser.Load(path).BaseModelFolder);
+            Assert.Null(TrainingConfigParser.Load(registry).BaseModelFolder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Parse_LoraKeysWithoutAdapter_NamesTheKey()
     {
         var ex = Assert.Throws<TrainingConfigException>(() => TrainingConfigParser.Parse(Lora.Replace("adapter: lora\n", "", StringComparison.Ordinal)));
