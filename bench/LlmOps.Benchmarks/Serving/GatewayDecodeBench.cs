@@ -22,7 +22,7 @@ namespace LlmOps.Benchmarks.Serving;
 /// serving a registered gguf version, read by a streaming HTTP client in this process.</remarks>
 internal static class GatewayDecodeBench
 {
-    const string Prompt = "Once upon a time there was a benchmark";
+    const string DefaultPrompt = "Once upon a time there was a benchmark";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -34,6 +34,8 @@ internal static class GatewayDecodeBench
         var rounds = BenchArgs.Value(args, "--rounds", 7);
         var threads = BenchArgs.Value(args, "--threads", Environment.ProcessorCount);
         var slots = BenchArgs.Value(args, "--slots", new LlamaCppOptions().MaxConcurrentRequests);
+        var text = BenchArgs.Text(args, "--prompt", DefaultPrompt);
+        var chosen = BenchArgs.Text(args, "--paths", "context,batched,gateway").Split(',', StringSplitOptions.RemoveEmptyEntries);
 
         using var model = await BenchModel.WriteAsync(hidden, layers, contextLength: (uint)(tokens + 64));
         await using var server = await BenchServer.StartAsync(Path.Combine(model.Folder, "data"), "http://127.0.0.1:0", options =>
@@ -44,24 +46,32 @@ internal static class GatewayDecodeBench
         var name = await server.DeployGgufAsync(model.Path);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         using var weights = await LLamaWeights.LoadFromFileAsync(new ModelParams(model.Path) { GpuLayerCount = 0 });
-        var prompt = ChatPrompt.Format(weights, [new ChatMessage(ChatRole.User, Prompt)], null);
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        var prompt = ChatPrompt.Format(weights, [new ChatMessage(ChatRole.User, text)], null);
+        byte[] Body(bool stream) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["model"] = name,
-            ["messages"] = new[] { new { role = "user", content = Prompt } },
+            ["messages"] = new[] { new { role = "user", content = text } },
             ["max_tokens"] = tokens,
             ["temperature"] = 0,
-            ["stream"] = true,
+            ["stream"] = stream,
             ["stream_options"] = new { include_usage = true },
         });
+        // Our llama.cpp client without the server, on its own model cache set up as the gateway's.
+        using var cache = new LlamaModelCache(new LlamaCppOptions { Threads = threads, MaxConcurrentRequests = slots });
+        var client = new LlamaCppChatClient(cache, model.Path, model.Sha256, "bench");
 
         Console.WriteLine(string.Create(inv, $"model: {model.Describe()}; {tokens} greedy tokens; {threads} threads; gateway slots {slots}, continuous batching; {rounds} rounds; load average {LoadAverage.Now():0.00}"));
-        var paths = new (string Name, Func<Task<DecodeRun>> Run)[]
+        var all = new Dictionary<string, Func<Task<DecodeRun>>>(StringComparer.Ordinal)
         {
-            ("context", () => Task.Run(() => DirectContext(weights, model, prompt, tokens, threads))),
-            ("batched", () => DirectBatchedAsync(weights, model, prompt, tokens, threads, slots)),
-            ("gateway", () => GatewayAsync(http, server.GatewayKey, body)),
+            ["context"] = () => Task.Run(() => DirectContext(weights, model, prompt, tokens, threads)),
+            ["batched"] = () => DirectBatchedAsync(weights, model, prompt, tokens, threads, slots),
+            ["client"] = () => ClientAsync(client, text, tokens),
+            ["gateway"] = () => GatewayAsync(http, server.GatewayKey, Body(stream: true)),
+            ["gateway-whole"] = () => GatewayWholeAsync(http, server.GatewayKey, Body(stream: false)),
         };
+        var unknown = chosen.Except(all.Keys).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"unknown path(s) {string.Join(", ", unknown)}; known: {string.Join(", ", all.Keys)}");
+        var paths = chosen.Select(c => (Name: c, Run: all[c])).ToArray();
         var runs = paths.ToDictionary(p => p.Name, _ => new List<DecodeRun>());
         foreach (var (pathName, run) in paths) Report(pathName + " (warm-up)", await run());
         for (var round = 1; round <= rounds; round++)
@@ -82,14 +92,18 @@ internal static class GatewayDecodeBench
             Console.WriteLine(string.Create(inv,
                 $"  {pathName,-8} {Percentiles.Median(list.Select(r => r.EndToEndRate)),7:0.0} tokens/s end to end, {Percentiles.Median(list.Select(r => r.DecodeRate)),7:0.0} tokens/s decode, first token {Percentiles.Median(list.Select(r => r.FirstTokenSeconds * 1000)),6:0.0} ms, {Percentiles.Median(list.Select(r => r.CpuSeconds / r.Tokens * 1000)):0.00} cpu-ms per token"));
         }
-        var gateway = runs["gateway"];
-        foreach (var peer in new[] { "context", "batched" })
+        foreach (var ours in runs.Keys.Where(k => k is "gateway" or "gateway-whole" or "client"))
         {
-            Console.WriteLine(string.Create(inv,
-                $"  gateway / {peer}: {Percentiles.Median(gateway.Select(r => r.EndToEndRate)) / Percentiles.Median(runs[peer].Select(r => r.EndToEndRate)):0.000} end to end, {Percentiles.Median(gateway.Select(r => r.DecodeRate)) / Percentiles.Median(runs[peer].Select(r => r.DecodeRate)):0.000} decode"));
+            foreach (var peer in runs.Keys.Where(k => k is "context" or "batched"))
+            {
+                Console.WriteLine(string.Create(inv,
+                    $"  {ours} / {peer}: {Median(runs[ours], r => r.EndToEndRate) / Median(runs[peer], r => r.EndToEndRate):0.000} end to end, {Median(runs[ours], r => r.DecodeRate) / Median(runs[peer], r => r.DecodeRate):0.000} decode"));
+            }
         }
         return 0;
     }
+
+    static double Median(List<DecodeRun> runs, Func<DecodeRun, double> value) => Percentiles.Median(runs.Select(value));
 
     static void Report(string label, DecodeRun run) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{label,-20} {run.Tokens} tokens in {run.TotalSeconds:0.000} s: {run.EndToEndRate,7:0.0} tokens/s end to end, {run.DecodeRate,7:0.0} tokens/s decode, first token {run.FirstTokenSeconds * 1000:0.0} ms, {run.CpuSeconds / run.Tokens * 1000:0.00} cpu-ms per token, load {LoadAverage.Now():0.00}"));
@@ -168,6 +182,33 @@ internal static class GatewayDecodeBench
             if (clock.Tokens < tokens) conversation.Prompt(token);
         }
         return clock.Finish();
+    }
+
+    /// <summary>Our llama.cpp chat client called in-process (no server): the scheduler and channels without HTTP.</summary>
+    static async Task<DecodeRun> ClientAsync(LlamaCppChatClient client, string text, int tokens)
+    {
+        var clock = new DecodeClock();
+        var usage = -1;
+        await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, text)], new ChatOptions { MaxOutputTokens = tokens, Temperature = 0 }))
+        {
+            if (update.Text.Length > 0) clock.Piece(update.Text);
+            foreach (var content in update.Contents.OfType<UsageContent>()) usage = (int)(content.Details.OutputTokenCount ?? 0);
+        }
+        return clock.Finish(usage);
+    }
+
+    /// <summary>One non-streaming chat completion through the gateway: first and last token times are the response's end.</summary>
+    static async Task<DecodeRun> GatewayWholeAsync(HttpClient http, string key, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var clock = new DecodeClock();
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        clock.Piece(completion.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString() ?? "");
+        return clock.Finish(completion.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 
     /// <summary>One streaming chat completion through the gateway, timed from send to the end of the event stream.</summary>
