@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LlmOps.Benchmarks;
+using LlmOps.Benchmarks.Serving;
 using LlmOps.DataPrep;
 using LlmOps.DataPrep.Recipes;
 
@@ -12,6 +13,13 @@ using LlmOps.DataPrep.Recipes;
 //   training [--steps N] [--no-peer]   (training tokens/s against the PyTorch peer)
 //   traces ingest sqlite|postgres [records] | traces overhead [requests] [rounds]   (trace store)
 //   serving [hidden] [layers] [tokens] [n,n,…] [threads]   (llama.cpp: per-request contexts vs continuous batching)
+//   serving-gateway [--hidden H] [--layers L] [--tokens N] [--rounds R] [--threads T] [--slots S]
+//                                (one stream through the HTTP gateway against LLamaSharp called directly)
+//   serving-overhead [--rate R] [--seconds S] [--warmup W] [--block B] [--fronts default,…]
+//                                (latency a front LlmOps adds before an upstream LlmOps on loopback, open-loop load)
+//   serving-soak [--rate R] [--seconds S] [--warmup W] [--sample E] [--front default]
+//                                (the front's resident memory over a long run of that load)
+//   serving-node --role upstream|front …   (a node of the two above; started by them)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 1 && args[0] == "traces")
     return await TraceBench.RunAsync(args.Skip(1).ToArray());
@@ -24,6 +32,14 @@ if (args.Length >= 3 && args[0] == "generate")
     Console.WriteLine(string.Create(inv, $"generated {stats.Records} records, {stats.Bytes / 1e6:0.0} MB, planted exact {stats.ExactPlanted}, near {stats.NearPlanted}, pii {stats.PiiPlanted} in {sw.Elapsed.TotalSeconds:0.0} s"));
     return 0;
 }
+if (args.Length >= 1 && args[0] == "serving-overhead")
+    return await GatewayOverheadBench.RunAsync(args[1..]);
+if (args.Length >= 1 && args[0] == "serving-soak")
+    return await GatewaySoakBench.RunAsync(args[1..]);
+if (args.Length >= 1 && args[0] == "serving-node")
+    return await ServingNode.RunAsync(args[1..]);
+if (args.Length >= 1 && args[0] == "serving-gateway")
+    return await GatewayDecodeBench.RunAsync(args[1..]);
 if (args.Length >= 1 && args[0] == "serving")
 {
     // serving [hidden] [layers] [tokens] [concurrency,concurrency,...] [threads]

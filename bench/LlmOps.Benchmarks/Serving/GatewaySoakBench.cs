@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace LlmOps.Benchmarks.Serving;
+
+/// <summary>Issue "Serving" (d): the front gateway's resident memory over a long run of the gateway-overhead load
+/// (open loop, through the front to the upstream LlmOps), sampled from /proc/PID/status, with the error count.</summary>
+internal static class GatewaySoakBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var rate = BenchArgs.Value(args, "--rate", 200.0);
+        var seconds = BenchArgs.Value(args, "--seconds", 600.0);
+        var warmup = BenchArgs.Value(args, "--warmup", 60.0);
+        var every = BenchArgs.Value(args, "--sample", 5.0);
+        var variant = BenchArgs.Text(args, "--front", "default");
+        if (seconds <= warmup) throw new ArgumentException("--seconds must be longer than --warmup");
+
+        await using var chain = await LoopbackChain.StartAsync([variant]);
+        var front = chain.Fronts[0];
+        using var load = new OpenLoopLoad();
+        var target = front.Target with { Name = "via " + front.Name };
+        await load.CheckAsync([target]);
+        Console.WriteLine(string.Create(inv,
+            $"open loop {rate:0} requests/s through the front for {seconds:0} s (first {warmup:0} s warm-up); front rss {front.ResidentBytes / 1e6:0.0} MB at start; load average {LoadAverage.Now():0.00}"));
+        var loadAverage = new Sampler(LoadAverage.Now, TimeSpan.FromSeconds(every));
+        var frontRss = new Sampler(() => front.ResidentBytes / 1e6, TimeSpan.FromSeconds(every));
+        var upstreamRss = new Sampler(() => chain.Upstream.ResidentBytes / 1e6, TimeSpan.FromSeconds(every));
+        LoadSample[] samples;
+        try
+        {
+            samples = await load.RunAsync([target], rate, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(seconds));
+        }
+        finally
+        {
+            await frontRss.DisposeAsync();
+            await upstreamRss.DisposeAsync();
+            await loadAverage.DisposeAsync();
+        }
+
+        var rss = frontRss.Samples;
+        var baseline = rss.First(s => s.Seconds >= warmup);
+        var end = rss[^1];
+        var after = rss.Where(s => s.Seconds >= warmup).Select(s => s.Value).ToList();
+        var change = (end.Value - baseline.Value) / baseline.Value * 100;
+        var widest = after.Max(v => Math.Abs(v - baseline.Value)) / baseline.Value * 100;
+        Console.WriteLine("front rss (MB) every minute: " + string.Join(", ",
+            rss.GroupBy(s => (int)(s.Seconds / 60)).Select(g => string.Create(inv, $"{g.Key}m {g.First().Value:0.0}"))) + string.Create(inv, $", end {end.Value:0.0}"));
+        Console.WriteLine(string.Create(inv,
+            $"front rss after warm-up ({baseline.Seconds:0} s) {baseline.Value:0.0} MB, at the end ({end.Seconds:0} s) {end.Value:0.0} MB: {change:+0.0;-0.0} %; min {after.Min():0.0} MB, max {after.Max():0.0} MB (widest {widest:0.0} % from the warm-up value)"));
+        Console.WriteLine($"upstream rss (MB): {upstreamRss.Summary("0.0")}; load average during the run: {loadAverage.Summary("0.00")}");
+        var summary = LatencySummary.Of(samples, 0, target.Name, warmup);
+        Console.WriteLine("  " + summary);
+        foreach (var (name, count) in load.Errors.OrderByDescending(e => e.Value).Take(10)) Console.WriteLine($"  error ×{count}: {name}");
+        var met = widest <= 5 && summary.Errors == 0 && samples.All(s => s.Ok);
+        Console.WriteLine(string.Create(inv, $"memory flat within ±5 % after warm-up and zero errors: {(met ? "met" : "NOT met")} (widest {widest:0.0} %, errors {samples.Count(s => !s.Ok)})"));
+        return met ? 0 : 1;
+    }
+}
