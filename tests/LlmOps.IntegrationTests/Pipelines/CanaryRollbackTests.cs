@@ -14,7 +14,7 @@ public sealed class CanaryRollbackTests(GatewayFixture gateway) : IClassFixture<
 
     PipelineEngine Engine => gateway.Server.App.Services.GetRequiredService<PipelineEngine>();
 
-    async Task<PipelineRunDetails> RunWhileTrafficFlowsAsync(string endpoint, VersionRef canary)
+    async Task<PipelineRunDetails> RunWhileTrafficFlowsAsync(string endpoint, VersionRef canary, string watchExtra = "")
     {
         var run = await Engine.StartAsync(PipelineParser.Parse($$"""
             name: canary-{{endpoint}}
@@ -22,7 +22,7 @@ public sealed class CanaryRollbackTests(GatewayFixture gateway) : IClassFixture<
               - { id: canary, type: deploy, with: { model_version: "{{canary.Reference}}", environment: dev, endpoint: "{{endpoint}}", weight: "50" } }
               - id: watch
                 type: canary.watch
-                with: { endpoint: "{{endpoint}}@dev", model_version: "${steps.canary.outputs.endpoint}", window: 4s, max_error_rate: "0.2", min_requests: "4" }
+                with: { endpoint: "{{endpoint}}@dev", model_version: "${steps.canary.outputs.endpoint}", window: 4s, max_error_rate: "0.2", min_requests: "4"{{watchExtra}} }
             """.Replace("${steps.canary.outputs.endpoint}", canary.Reference, StringComparison.Ordinal)), null, Developer);
         var chat = gateway.OpenAi().GetChatClient($"{endpoint}@dev");
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -61,5 +61,22 @@ public sealed class CanaryRollbackTests(GatewayFixture gateway) : IClassFixture<
         Assert.Equal("promoted", done.Steps.Single(s => s.StepId == "watch").Outputs["decision"]);
         var now = await gateway.Deployments.GetAsync("dev", "promoted");
         Assert.Equal(gateway.Remote["echo"].Reference, Assert.Single(now.Spec.Versions).Reference);
+    }
+
+    [Fact]
+    public async Task CanaryWithLowOnlineEvalScore_RolledBackThoughItNeverErrs()
+    {
+        // Online evaluation on the endpoint: an answer must not mention the upstream. The stable tiny model never does; the canary always does.
+        var monitoring = new MonitoringSettings(OnlineEval: new OnlineEvalSettings(1.0, [new OnlineAssertion("not-contains", System.Text.Json.Nodes.JsonValue.Create("upstream"))]));
+        await gateway.DeployAsync("judged-canary", GatewayFixture.Serve(gateway.Tiny1) with { Monitoring = monitoring });
+        var done = await RunWhileTrafficFlowsAsync("judged-canary", gateway.Remote["echo"], ", min_eval_score: \"0.5\", min_scored: \"2\"");
+
+        Assert.Equal(PipelineRunStatus.Failed, done.Run.Status);
+        Assert.Contains("online eval score 0 over", done.Run.Error, StringComparison.Ordinal);
+        var now = await gateway.Deployments.GetAsync("dev", "judged-canary");
+        Assert.Equal(DeploymentActions.Rollback, now.Action);
+        Assert.Equal(gateway.Tiny1.Reference, Assert.Single(now.Spec.Versions).Reference);
+        // The canary deployment kept the endpoint's monitoring settings (and so did the rollback to it).
+        Assert.Equal("not-contains", Assert.Single(now.Spec.Monitoring!.OnlineEval!.Assertions).Type);
     }
 }

@@ -109,8 +109,8 @@ public sealed class DeployStep(PlatformServices platform) : IPipelineStep
         var stable = current?.Spec.Versions.OrderByDescending(v => v.Weight).FirstOrDefault(v => v.Reference != version.Reference);
         DeploymentSpec spec = weight < 100 && stable is not null
             ? new DeploymentSpec([new WeightedVersion(stable.Model, stable.Version, 100 - weight), new WeightedVersion(version.Model, version.Version, weight)],
-                Fallbacks: [new VersionRef(stable.Model, stable.Version)], TimeoutSeconds: current!.Spec.TimeoutSeconds)
-            : new DeploymentSpec([new WeightedVersion(version.Model, version.Version, 100)], TimeoutSeconds: current?.Spec.TimeoutSeconds);
+                Fallbacks: [new VersionRef(stable.Model, stable.Version)], TimeoutSeconds: current!.Spec.TimeoutSeconds, Monitoring: current.Spec.Monitoring)
+            : new DeploymentSpec([new WeightedVersion(version.Model, version.Version, 100)], TimeoutSeconds: current?.Spec.TimeoutSeconds, Monitoring: current?.Spec.Monitoring);
         var deployed = await deployments.SetAsync(environment, endpoint, spec, cancellationToken);
         context.Log($"{deployed.Name} revision {deployed.Revision}: {string.Join(", ", spec.Versions.Select(v => $"{v.Reference} ×{v.Weight}"))}");
         return new StepOutcome(new Dictionary<string, string>
