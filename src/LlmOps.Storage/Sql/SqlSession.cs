@@ -73,6 +73,16 @@ internal sealed class SqlSession : IStoreSession
             yield return parse(reader);
     }
 
+    /// <summary>The open connection (inside the session's transaction, for writers), for provider bulk paths such as PostgreSQL COPY.</summary>
+    public DbConnection Connection
+    {
+        get
+        {
+            RequireWrite();
+            return connection;
+        }
+    }
+
     /// <summary>A raw command on the session's connection and transaction, for bulk statements Dapper would make slow.</summary>
     public DbCommand CreateCommand(string sql)
     {

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Text;
+using Npgsql;
+using NpgsqlTypes;
 using LlmOps.Monitoring;
 using static LlmOps.Storage.Sql.JsonColumns;
 
@@ -14,23 +14,48 @@ internal sealed class SqlTraceRecords(SqlSession session) : ITraceRecords
         """;
     const string ContentColumns = "prompt, completion, attributes";
     const int ColumnCount = 26;
-    const int RowsPerStatement = 200;
-
-    // The multi-row INSERT text per row count, built once.
-    static readonly ConcurrentDictionary<int, string> InsertText = new();
+    static readonly string InsertOne = BuildInsert();
 
     public async Task<int> AppendAsync(IReadOnlyList<TraceRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        if (session.Store.Provider == "sqlite") return await AppendOneByOneAsync(records, cancellationToken);
-        var inserted = 0;
-        for (var offset = 0; offset < records.Count; offset += RowsPerStatement)
+        if (records.Count == 0) return 0;
+        return session.Connection is NpgsqlConnection postgres
+            ? await AppendByCopyAsync(postgres, records, cancellationToken)
+            : await AppendOneByOneAsync(records, cancellationToken);
+    }
+
+    static readonly NpgsqlDbType[] CopyTypes =
+    [
+        NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text,
+        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Double, NpgsqlDbType.Double,
+        NpgsqlDbType.Double, NpgsqlDbType.Integer, NpgsqlDbType.Integer, NpgsqlDbType.Double, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text,
+        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text,
+    ];
+
+    /// <summary>PostgreSQL: binary COPY into a session temporary table, then one INSERT … SELECT that skips ids already stored
+    /// (COPY itself cannot skip conflicts). A statement per batch instead of a round trip per row.</summary>
+    async Task<int> AppendByCopyAsync(NpgsqlConnection connection, IReadOnlyList<TraceRecord> records, CancellationToken cancellationToken)
+    {
+        const string Columns = LightColumns + ", " + ContentColumns;
+        await session.ExecuteAsync("CREATE TEMP TABLE IF NOT EXISTS traces_incoming (LIKE traces) ON COMMIT DELETE ROWS", null, cancellationToken);
+        await session.Store.Guard(async () =>
         {
-            var count = Math.Min(RowsPerStatement, records.Count - offset);
-            await using var command = session.CreateCommand(InsertText.GetOrAdd(count, BuildInsert));
-            for (var i = 0; i < count; i++) Bind(command, i, records[offset + i]);
-            inserted += await session.Store.Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
-        }
+            await using var importer = await connection.BeginBinaryImportAsync($"COPY traces_incoming ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            foreach (var record in records)
+            {
+                await importer.StartRowAsync(cancellationToken);
+                var values = Values(record);
+                for (var column = 0; column < values.Length; column++)
+                {
+                    if (values[column] is { } value) await importer.WriteAsync(value, CopyTypes[column], cancellationToken);
+                    else await importer.WriteNullAsync(cancellationToken);
+                }
+            }
+            await importer.CompleteAsync(cancellationToken);
+        });
+        var inserted = await session.ExecuteAsync($"INSERT INTO traces ({Columns}) SELECT {Columns} FROM traces_incoming ON CONFLICT (id, shadow) DO NOTHING", null, cancellationToken);
+        await session.ExecuteAsync("DELETE FROM traces_incoming", null, cancellationToken);
         return inserted;
     }
 
@@ -38,37 +63,27 @@ internal sealed class SqlTraceRecords(SqlSession session) : ITraceRecords
     /// is not (SQLite looks parameters up by name one by one, quadratic in their number).</summary>
     async Task<int> AppendOneByOneAsync(IReadOnlyList<TraceRecord> records, CancellationToken cancellationToken)
     {
-        await using var command = session.CreateCommand(InsertText.GetOrAdd(1, BuildInsert));
+        await using var command = session.CreateCommand(InsertOne);
         var inserted = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            if (i == 0) Bind(command, 0, records[i]);
+            if (i == 0) Bind(command, records[i]);
             else Rebind(command, records[i]);
             inserted += await session.Store.Guard(() => command.ExecuteNonQueryAsync(cancellationToken));
         }
         return inserted;
     }
 
-    static string BuildInsert(int rows)
-    {
-        var text = new StringBuilder($"INSERT INTO traces ({LightColumns}, {ContentColumns}) VALUES ");
-        for (var row = 0; row < rows; row++)
-        {
-            text.Append(row == 0 ? "(" : ",(");
-            for (var column = 0; column < ColumnCount; column++)
-                text.Append(column == 0 ? "" : ",").Append("@p").Append(row).Append('_').Append(column);
-            text.Append(')');
-        }
-        return text.Append(" ON CONFLICT (id, shadow) DO NOTHING").ToString();
-    }
+    static string BuildInsert() =>
+        $"INSERT INTO traces ({LightColumns}, {ContentColumns}) VALUES ({string.Join(", ", Enumerable.Range(0, ColumnCount).Select(c => $"@p0_{c}"))}) ON CONFLICT (id, shadow) DO NOTHING";
 
-    static void Bind(DbCommand command, int row, TraceRecord r)
+    static void Bind(DbCommand command, TraceRecord r)
     {
         var values = Values(r);
         for (var column = 0; column < values.Length; column++)
         {
             var parameter = command.CreateParameter();
-            parameter.ParameterName = $"@p{row}_{column}";
+            parameter.ParameterName = $"@p0_{column}";
             Set(parameter, column, values[column]);
             command.Parameters.Add(parameter);
         }
