@@ -12,18 +12,19 @@ internal static class DriftCommand
     public static Command Build()
     {
         var deployment = new Option<string>("--deployment", "-d") { Description = "The deployment (endpoint@environment).", Required = true };
-        var referenceSince = new Option<string>("--reference-since") { Description = "Start of the reference window (ISO 8601, or this long ago: 7d).", Required = true };
-        var referenceUntil = new Option<string>("--reference-until") { Description = "End of the reference window.", Required = true };
+        var referenceSince = new Option<string?>("--reference-since") { Description = "Start of the reference window (ISO 8601, or this long ago: 7d)." };
+        var referenceUntil = new Option<string?>("--reference-until") { Description = "End of the reference window." };
+        var referenceEvalRun = new Option<string?>("--reference-eval-run") { Description = "Use an evaluation run's prompts and outputs as the reference (e.g. the QA evaluation) instead of a window." };
         var since = new Option<string?>("--since") { Description = "Start of the current window (default: 1h ago)." };
         var until = new Option<string?>("--until") { Description = "End of the current window (default: now)." };
         var command = new Command("drift", "Compare a deployment's prompts and responses (lengths, tokens, refusals, MiniLM embeddings) in the current window with a reference window; exit 1 when drifted.")
         {
-            deployment, referenceSince, referenceUntil, since, until,
+            deployment, referenceSince, referenceUntil, referenceEvalRun, since, until,
         };
         command.SetAction(LlmOpsCli.WithSession(async (parse, session, output, ct) =>
         {
-            var report = await session.Monitoring.DriftAsync(new DriftQuery(parse.GetValue(deployment)!, parse.GetValue(referenceSince)!, parse.GetValue(referenceUntil)!,
-                parse.GetValue(since), parse.GetValue(until)), ct);
+            var report = await session.Monitoring.DriftAsync(new DriftQuery(parse.GetValue(deployment)!, parse.GetValue(referenceSince), parse.GetValue(referenceUntil),
+                parse.GetValue(since), parse.GetValue(until), parse.GetValue(referenceEvalRun)), ct);
             output.Write(report, Render);
             return report.Drifted ? ExitCodes.CheckFailed : ExitCodes.Ok;
         }));

@@ -78,13 +78,15 @@ public sealed record TraceQuery(
     }
 }
 
-/// <summary>A drift comparison: the deployment, its reference window and the current window (default: the last hour).</summary>
-public sealed record DriftQuery(string Deployment, string ReferenceSince, string ReferenceUntil, string? Since = null, string? Until = null)
+/// <summary>A drift comparison: the deployment, its reference (a window of its traffic, or an evaluation run's cases) and the current
+/// window (default: the last hour).</summary>
+public sealed record DriftQuery(string Deployment, string? ReferenceSince, string? ReferenceUntil, string? Since = null, string? Until = null, string? ReferenceEvalRun = null)
 {
     /// <summary>The query parameters of <c>GET /api/drift</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Parameters() =>
         new KeyValuePair<string, string?>[]
         {
             new("deployment", Deployment), new("referenceSince", ReferenceSince), new("referenceUntil", ReferenceUntil), new("since", Since), new("until", Until),
+            new("referenceEvalRun", ReferenceEvalRun),
         }.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => new KeyValuePair<string, string>(p.Key, p.Value!)).ToList();
 }

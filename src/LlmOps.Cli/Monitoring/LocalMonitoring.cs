@@ -97,6 +97,9 @@ public sealed class LocalMonitoring : IMonitoring, IDisposable
         // As GET /api/drift reads its query (same names, same default window).
         var now = time.GetUtcNow();
         if (string.IsNullOrEmpty(query.Deployment)) throw new InvalidInputException("deployment", "name the deployment (endpoint@environment).");
+        if (query.ReferenceEvalRun is { } evalRun)
+            return Drift().CompareWithEvalRunAsync(query.Deployment, evalRun, TimeArguments.Instant(query.Since, "since", now) ?? now.AddHours(-1),
+                TimeArguments.Instant(query.Until, "until", now) ?? now, cancellationToken);
         var referenceSince = TimeArguments.Instant(query.ReferenceSince, "referenceSince", now) ?? throw new InvalidInputException("referenceSince", "required.");
         var referenceUntil = TimeArguments.Instant(query.ReferenceUntil, "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
         var since = TimeArguments.Instant(query.Since, "since", now) ?? now.AddHours(-1);
@@ -116,7 +119,7 @@ public sealed class LocalMonitoring : IMonitoring, IDisposable
         if (drift is not null) return drift;
         models = new LlamaModelCache(new LlamaCppOptions(), time);
         runtimes = new ChatRuntimes(store, artifacts, models);
-        return drift = new DriftMonitor(traces, runtimes, Metrics());
+        return drift = new DriftMonitor(traces, store, runtimes, Metrics());
     }
 
     public void Dispose()

@@ -71,5 +71,5 @@ public sealed class EvalHistory(IStore store, Actor actor, TimeProvider timeProv
 
     static IEnumerable<EvalCaseRecord> Cases(string runId, string role, ProviderRun run) =>
         run.Cases.Select((c, i) => new EvalCaseRecord(runId, role, i, c.PromptId, c.TestIndex, c.TestName, c.Repeat, c.Passed, c.Score, c.Output, c.Error, c.LatencyMs,
-            JsonSerializer.Serialize(c.Assertions, LlmOpsJson.Options)));
+            JsonSerializer.Serialize(c.Assertions, LlmOpsJson.Options), c.Prompt));
 }

@@ -22,7 +22,8 @@ public sealed record EvalRunRecord(
     public string EvidenceReference => $"eval-run:{Id}";
 }
 
-/// <summary>One stored case of a run; <see cref="Role"/> is <c>candidate</c> or <c>baseline</c>.</summary>
+/// <summary>One stored case of a run; <see cref="Role"/> is <c>candidate</c> or <c>baseline</c>; <see cref="Prompt"/> is the rendered
+/// prompt (runs recorded before it was kept have none).</summary>
 public sealed record EvalCaseRecord(
     string RunId,
     string Role,
@@ -36,4 +37,5 @@ public sealed record EvalCaseRecord(
     string? Output,
     string? Error,
     double LatencyMs,
-    string AssertionsJson);
+    string AssertionsJson,
+    string? Prompt = null);

@@ -1,12 +1,13 @@
 using LlmOps.Monitoring;
 using LlmOps.Monitoring.Drift;
 using LlmOps.Server.Gateway;
+using LlmOps.Storage;
 
 namespace LlmOps.Server.Monitoring;
 
 /// <summary>Drift of a deployment's traffic: the prompts and responses the trace store kept in a reference window against those
 /// of a current window, through <see cref="DriftAnalyzer"/> with all-MiniLM-L6-v2 embeddings. Latest scores go to /metrics.</summary>
-public sealed class DriftMonitor(ITraceQuery traces, ChatRuntimes runtimes, MonitoringMetrics metrics)
+public sealed class DriftMonitor(ITraceQuery traces, IStore store, ChatRuntimes runtimes, MonitoringMetrics metrics)
 {
     /// <summary>Most samples read per window (the newest).</summary>
     public const int MaxSamples = 2_000;
@@ -18,6 +19,31 @@ public sealed class DriftMonitor(ITraceQuery traces, ChatRuntimes runtimes, Moni
         if (referenceUntil <= referenceSince) throw new InvalidInputException("referenceUntil", "must be after referenceSince.");
         if (until <= since) throw new InvalidInputException("until", "must be after since.");
         var reference = await SamplesAsync(deployment, referenceSince, referenceUntil, cancellationToken);
+        return await CompareAsync(deployment, reference, since, until, cancellationToken, options);
+    }
+
+    /// <summary>Drift of the deployment's current window against an evaluation run's cases (e.g. the QA evaluation): the rendered
+    /// prompts and the candidate's outputs.</summary>
+    public async Task<DriftReport> CompareWithEvalRunAsync(string deployment, string evalRunId, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default, DriftOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deployment);
+        if (until <= since) throw new InvalidInputException("until", "must be after since.");
+        IReadOnlyList<Evaluation.EvalCaseRecord> cases;
+        await using (var session = await store.OpenAsync(write: false, cancellationToken))
+        {
+            _ = await session.Evals.GetRunAsync(evalRunId, cancellationToken) ?? throw new NotFoundException("eval run", evalRunId);
+            cases = await session.Evals.ListCasesAsync(evalRunId, cancellationToken);
+        }
+        var reference = cases.Where(c => c.Role == "candidate" && !string.IsNullOrEmpty(c.Prompt)).Select(c => new DriftSample(c.Prompt!, c.Output)).ToList();
+        if (reference.Count == 0)
+            throw new InvalidInputException("referenceEvalRun", $"eval run {evalRunId} keeps no prompts (recorded before prompts were stored); use a traffic window as the reference.");
+        return await CompareAsync(deployment, reference, since, until, cancellationToken, options);
+    }
+
+    async Task<DriftReport> CompareAsync(string deployment, IReadOnlyList<DriftSample> reference, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken, DriftOptions? options)
+    {
         var current = await SamplesAsync(deployment, since, until, cancellationToken);
         var report = await new DriftAnalyzer(options, runtimes.SentenceEmbeddings).AnalyzeAsync(reference, current, cancellationToken);
         foreach (var result in report.Results)

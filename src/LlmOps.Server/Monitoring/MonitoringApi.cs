@@ -98,10 +98,13 @@ public static class MonitoringApi
                 var query = http.Request.Query;
                 var now = time.GetUtcNow();
                 var deployment = Text(query, "deployment") ?? throw new InvalidInputException("deployment", "name the deployment (endpoint@environment).");
-                var referenceSince = TimeArguments.Instant(query["referenceSince"], "referenceSince", now) ?? throw new InvalidInputException("referenceSince", "required.");
-                var referenceUntil = TimeArguments.Instant(query["referenceUntil"], "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
                 var since = TimeArguments.Instant(query["since"], "since", now) ?? now.AddHours(-1);
                 var until = TimeArguments.Instant(query["until"], "until", now) ?? now;
+                if (Text(query, "referenceEvalRun") is { } evalRun)
+                    return TypedResults.Ok(await drift.CompareWithEvalRunAsync(deployment, evalRun, since, until, ct));
+                var referenceSince = TimeArguments.Instant(query["referenceSince"], "referenceSince", now)
+                    ?? throw new InvalidInputException("referenceSince", "give a reference window (referenceSince and referenceUntil) or referenceEvalRun.");
+                var referenceUntil = TimeArguments.Instant(query["referenceUntil"], "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
                 return TypedResults.Ok(await drift.CompareAsync(deployment, referenceSince, referenceUntil, since, until, ct));
             })
             .WithTags("Monitoring").RequirePermission(Role.Viewer, Area, Access.Read);

@@ -354,5 +354,8 @@ public static class Migrations
             );
             CREATE INDEX ix_alert_events_name_at ON alert_events(name, at);
             """),
+        new(8, "rendered prompts of evaluation cases (drift references)", """
+            ALTER TABLE eval_case_results ADD COLUMN prompt TEXT;
+            """),
     ];
 }

@@ -6,7 +6,7 @@ namespace LlmOps.Storage.Sql;
 internal sealed class SqlEvalRecords(SqlSession session) : IEvalRecords
 {
     const string RunColumns = "id, suite, suite_sha256, candidate, candidate_version, baseline, baseline_version, gate_passed, cases, passed, summary, started_at, seconds, created_by";
-    const string CaseColumns = "run_id, role, ordinal, prompt_id, test_index, test_name, repeat_index, passed, score, output, error, latency_ms, assertions";
+    const string CaseColumns = "run_id, role, ordinal, prompt_id, test_index, test_name, repeat_index, passed, score, output, error, latency_ms, assertions, prompt";
 
     public async Task InsertRunAsync(EvalRunRecord run, IReadOnlyList<EvalCaseRecord> cases, CancellationToken cancellationToken = default)
     {
@@ -25,9 +25,9 @@ internal sealed class SqlEvalRecords(SqlSession session) : IEvalRecords
         {
             await session.ExecuteAsync($"""
                 INSERT INTO eval_case_results ({CaseColumns}) VALUES (@RunId, @Role, @Ordinal, @PromptId, @TestIndex, @TestName, @Repeat, @Passed, @Score,
-                    @Output, @Error, @LatencyMs, @AssertionsJson)
+                    @Output, @Error, @LatencyMs, @AssertionsJson, @Prompt)
                 """,
-                new { c.RunId, c.Role, c.Ordinal, c.PromptId, c.TestIndex, c.TestName, c.Repeat, Passed = c.Passed ? 1 : 0, c.Score, c.Output, c.Error, c.LatencyMs, c.AssertionsJson },
+                new { c.RunId, c.Role, c.Ordinal, c.PromptId, c.TestIndex, c.TestName, c.Repeat, Passed = c.Passed ? 1 : 0, c.Score, c.Output, c.Error, c.LatencyMs, c.AssertionsJson, c.Prompt },
                 cancellationToken);
         }
     }
@@ -43,7 +43,7 @@ internal sealed class SqlEvalRecords(SqlSession session) : IEvalRecords
         (await session.QueryAsync<CaseRow>($"SELECT {CaseColumns} FROM eval_case_results WHERE run_id = @runId ORDER BY CASE role WHEN 'candidate' THEN 0 ELSE 1 END, ordinal",
             new { runId }, cancellationToken))
             .Select(r => new EvalCaseRecord(r.RunId, r.Role, (int)r.Ordinal, r.PromptId, (int)r.TestIndex, r.TestName, (int)r.RepeatIndex, r.Passed != 0, r.Score,
-                r.Output, r.Error, r.LatencyMs, r.Assertions))
+                r.Output, r.Error, r.LatencyMs, r.Assertions, r.Prompt))
             .ToList();
 
     static EvalRunRecord ToRecord(RunRow r) => new(r.Id, r.Suite, r.SuiteSha256, r.Candidate, r.CandidateVersion, r.Baseline, r.BaselineVersion, r.GatePassed != 0,
@@ -83,5 +83,6 @@ internal sealed class SqlEvalRecords(SqlSession session) : IEvalRecords
         public string? Error { get; set; }
         public double LatencyMs { get; set; }
         public string Assertions { get; set; } = "";
+        public string? Prompt { get; set; }
     }
 }

@@ -141,6 +141,22 @@ public sealed class MonitoringServerTests(MonitoredGateway gateway) : IClassFixt
 
         var same = await ReadAsync(await Admin.GetAsync($"/api/drift?deployment={model}&referenceSince={Uri.EscapeDataString(start.ToString("O"))}&referenceUntil={Uri.EscapeDataString(middle.ToString("O"))}&since={Uri.EscapeDataString(start.ToString("O"))}&until={Uri.EscapeDataString(middle.ToString("O"))}"), HttpStatusCode.OK);
         Assert.False(same.GetProperty("drifted").GetBoolean());
+        // The reference can be an evaluation run instead: its rendered prompts and the candidate's outputs (here a QA run on cooking questions).
+        var store = gateway.Server.App.Services.GetRequiredService<LlmOps.Storage.IStore>();
+        await using (var session = await store.OpenAsync(write: true))
+        {
+            var runId = "qa-cooking-" + Guid.NewGuid().ToString("N")[..8];
+            await session.Evals.InsertRunAsync(new LlmOps.Evaluation.EvalRunRecord(runId, "qa.yaml", new string('0', 64), "drifting@qa", "up-echo/1", null, null, true, 60, 60, "{}",
+                DateTimeOffset.UtcNow, 1, "test"), [.. Enumerable.Range(0, 60).Select(i => new LlmOps.Evaluation.EvalCaseRecord(runId, "candidate", i, "p", i, $"t{i}", 0, true, 1,
+                    FakeUpstream.EchoText, null, 5, "[]", $"How long should I cook the {dishes[i % dishes.Length]} for lunch number {i}?"))]);
+            await session.CommitAsync();
+            var fromEval = await ReadAsync(await Admin.GetAsync($"/api/drift?deployment={model}&referenceEvalRun={runId}&since={Uri.EscapeDataString(middle.ToString("O"))}"), HttpStatusCode.OK);
+            Assert.True(fromEval.GetProperty("drifted").GetBoolean(), fromEval.ToString());
+            var againstCooking = await ReadAsync(await Admin.GetAsync($"/api/drift?deployment={model}&referenceEvalRun={runId}&since={Uri.EscapeDataString(start.ToString("O"))}&until={Uri.EscapeDataString(middle.ToString("O"))}"), HttpStatusCode.OK);
+            Assert.DoesNotContain("embedding_centroid", againstCooking.GetProperty("driftedFeatures").EnumerateArray().Select(f => f.GetString()));
+        }
+        await ReadAsync(await Admin.GetAsync($"/api/drift?deployment={model}&referenceEvalRun=no-such-run"), HttpStatusCode.NotFound);
+
         var tooFew = await ReadAsync(await Admin.GetAsync($"/api/drift?deployment={model}&referenceSince=1m&referenceUntil={Uri.EscapeDataString(start.ToString("O"))}"), HttpStatusCode.BadRequest);
         Assert.Contains("reference", tooFew.ToString(), StringComparison.Ordinal);
     }
