@@ -23,13 +23,16 @@ public static class CliProcess
         return info;
     }
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunAsync(TimeSpan.FromMinutes(2), args);
+
+    /// <summary>Runs a command that may take longer (the quickstart trains two models: ~40 s alone, minutes on a loaded machine).</summary>
+    public static async Task<Result> RunAsync(TimeSpan limit, params string[] args)
     {
         using var process = Process.Start(StartInfo(args))!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -38,7 +41,7 @@ public static class CliProcess
         {
             // Left running, a timed-out command (a quickstart on a loaded machine) goes on using the CPU after the test.
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"llmops {string.Join(' ', args)} did not finish in 2 minutes; it was killed.");
+            throw new TimeoutException($"llmops {string.Join(' ', args)} did not finish in {limit.TotalMinutes:0} minutes; it was killed.");
         }
         return new Result(process.ExitCode, await stdout, await stderr);
     }

@@ -10,7 +10,7 @@ public sealed class QuickstartTests : IDisposable
 
     public void Dispose() => work.Dispose();
 
-    Task<CliProcess.Result> Llmops(params string[] args) => CliProcess.RunAsync([.. args, "--data-dir", work.PathOf("data")]);
+    Task<CliProcess.Result> Llmops(params string[] args) => CliProcess.RunAsync(TimeSpan.FromMinutes(6), [.. args, "--data-dir", work.PathOf("data")]);
 
     [Fact]
     public async Task Quickstart_ImprovesOnTheDemoSuite_StopsForApproval_ReviewerApprovesToProd()
