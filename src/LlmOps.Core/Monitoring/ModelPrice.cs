@@ -27,3 +27,9 @@ public sealed record ModelPrice(string Model, double? InputPer1K, double? Output
         return this;
     }
 }
+
+/// <summary>Requests, tokens and cost a key has used at the gateway.</summary>
+public sealed record KeyUsage(string KeyId, long Requests, long PromptTokens, long CompletionTokens, double Cost = 0)
+{
+    public long TotalTokens => PromptTokens + CompletionTokens;
+}

@@ -142,6 +142,7 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
             {
                 await using var session = await store.OpenAsync(write: true, cancellationToken);
                 var inserted = await session.Traces.AppendAsync(prepared, cancellationToken);
+                await session.Traces.AddKeyUsageAsync(UsageOf(prepared), time.GetUtcNow(), cancellationToken);
                 await session.CommitAsync(cancellationToken);
                 Interlocked.Add(ref written, inserted); // a record already stored (an OTLP retry) is not stored twice
                 Stored?.Invoke(prepared);
@@ -166,6 +167,11 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
             progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
+
+    /// <summary>What each key used in a batch: answers of the gateway (not shadow copies, not application spans).</summary>
+    static List<KeyUsage> UsageOf(List<TraceRecord> batch) =>
+        [.. batch.Where(r => r.Source == TraceSources.Gateway && !r.Shadow).GroupBy(r => r.KeyId, StringComparer.Ordinal)
+            .Select(g => new KeyUsage(g.Key, g.Count(), g.Sum(r => (long)r.PromptTokens), g.Sum(r => (long)r.CompletionTokens), g.Sum(r => r.Cost ?? 0)))];
 
     TraceRecord Prepare(TraceRecord record)
     {

@@ -217,6 +217,12 @@ public interface ITraceRecords
     Task UpsertScoresAsync(IReadOnlyList<TraceScore> scores, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<TraceScore>> ListScoresAsync(string? traceId, DateTimeOffset? since, DateTimeOffset? until, string? deployment, CancellationToken cancellationToken = default);
 
+    /// <summary>Adds to the running usage totals of keys (what the gateway served them; never decreases, kept past trace retention).</summary>
+    Task AddKeyUsageAsync(IReadOnlyList<KeyUsage> usage, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>A key's usage totals; zeros when it never used the gateway.</summary>
+    Task<KeyUsage> GetKeyUsageAsync(string keyId, CancellationToken cancellationToken = default);
+
     Task UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken = default);
     Task<bool> DeletePriceAsync(string model, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<ModelPrice>> ListPricesAsync(CancellationToken cancellationToken = default);

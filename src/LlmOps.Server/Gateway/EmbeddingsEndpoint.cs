@@ -28,7 +28,7 @@ public sealed class EmbeddingsEndpoint(GatewayService gateway, ChatRuntimes runt
         var (model, inputs, base64, dimensions) = Parse(body.RootElement);
         GatewayTelemetry.StartEmbeddings(http, model);
         var deployment = await gateway.ResolveAsync(model, actor, http.RequestAborted);
-        limiter.Admit(actor.Id);
+        await limiter.AdmitAsync(actor.Id, http.RequestAborted);
         var chain = DeploymentRouting.Chain(deployment.Spec, DeploymentRouting.Choose(deployment.Spec, gateway.Draw()));
         var timeout = deployment.Spec.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.DefaultTimeout;
         var id = "emb-" + Guid.CreateVersion7().ToString("N");

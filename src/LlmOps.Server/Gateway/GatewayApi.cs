@@ -38,8 +38,13 @@ public static class GatewayApi
             })
             .RequirePermission(Role.Viewer, Area, Access.Read);
 
-        // Usage per key since the process started (the monitoring store will make it durable).
-        routes.MapGet("/api/keys/{id}/usage", (string id, KeyLimiter limiter) => TypedResults.Ok(limiter.Usage(id)))
+        // Usage per key as the trace store counted it (every replica, every restart; kept past trace retention).
+        routes.MapGet("/api/keys/{id}/usage", async (string id, LlmOps.Storage.IStore store, LlmOps.Monitoring.ITraceQuery traces, CancellationToken ct) =>
+            {
+                await traces.FlushAsync(ct);
+                await using var session = await store.OpenAsync(write: false, ct);
+                return TypedResults.Ok(await session.Traces.GetKeyUsageAsync(id, ct));
+            })
             .WithTags("Keys")
             .RequirePermission(Role.Admin, "keys", Access.Read);
 

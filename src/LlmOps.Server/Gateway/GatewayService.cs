@@ -86,7 +86,7 @@ public sealed class GatewayService(
         _ = JsonGrammar.For(request.Options.ResponseFormat);
         GatewayTelemetry.Start(http, route, request);
         var deployment = await ResolveAsync(request.Model, actor, http.RequestAborted);
-        limiter.Admit(actor.Id);
+        await limiter.AdmitAsync(actor.Id, http.RequestAborted);
 
         var chosen = DeploymentRouting.Choose(deployment.Spec, Draw());
         var chain = DeploymentRouting.Chain(deployment.Spec, chosen);

@@ -67,7 +67,11 @@ public static class ServiceRegistration
         services.AddHostedService(sp => sp.GetRequiredService<OnlineEvaluator>());
         services.AddScoped(sp => new MonitoringService(sp.GetRequiredService<IStore>(), sp.GetRequiredService<ITraceQuery>(),
             sp.GetRequiredService<Actor>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new KeyLimiter(options.Gateway.Limits, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new KeyLimiter(options.Gateway.Limits, sp.GetRequiredService<TimeProvider>(), async (keyId, ct) =>
+        {
+            await using var session = await sp.GetRequiredService<IStore>().OpenAsync(write: false, ct);
+            return (await session.Traces.GetKeyUsageAsync(keyId, ct)).TotalTokens;
+        }));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayService>();
         services.AddSingleton<EmbeddingsEndpoint>();

@@ -357,5 +357,15 @@ public static class Migrations
         new(8, "rendered prompts of evaluation cases (drift references)", """
             ALTER TABLE eval_case_results ADD COLUMN prompt TEXT;
             """),
+        new(9, "gateway usage per key", """
+            CREATE TABLE key_usage (
+                key_id TEXT PRIMARY KEY,
+                requests BIGINT NOT NULL,
+                prompt_tokens BIGINT NOT NULL,
+                completion_tokens BIGINT NOT NULL,
+                cost DOUBLE PRECISION NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+            """),
     ];
 }

@@ -223,6 +223,36 @@ internal sealed class SqlTraceRecords(SqlSession session) : ITraceRecords
         Deployment = deployment,
     };
 
+    public async Task AddKeyUsageAsync(IReadOnlyList<KeyUsage> usage, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        foreach (var u in usage)
+        {
+            await session.ExecuteAsync("""
+                INSERT INTO key_usage (key_id, requests, prompt_tokens, completion_tokens, cost, updated_at)
+                VALUES (@KeyId, @Requests, @PromptTokens, @CompletionTokens, @Cost, @At)
+                ON CONFLICT (key_id) DO UPDATE SET requests = key_usage.requests + excluded.requests,
+                    prompt_tokens = key_usage.prompt_tokens + excluded.prompt_tokens, completion_tokens = key_usage.completion_tokens + excluded.completion_tokens,
+                    cost = key_usage.cost + excluded.cost, updated_at = excluded.updated_at
+                """, new { u.KeyId, u.Requests, u.PromptTokens, u.CompletionTokens, u.Cost, At = Millis(at) }, cancellationToken);
+        }
+    }
+
+    public async Task<KeyUsage> GetKeyUsageAsync(string keyId, CancellationToken cancellationToken = default) =>
+        (await session.QuerySingleOrDefaultAsync<UsageRow>("SELECT key_id, requests, prompt_tokens, completion_tokens, cost FROM key_usage WHERE key_id = @keyId",
+            new { keyId }, cancellationToken)) is { } row
+            ? new KeyUsage(row.KeyId, row.Requests, row.PromptTokens, row.CompletionTokens, row.Cost)
+            : new KeyUsage(keyId, 0, 0, 0);
+
+    sealed class UsageRow
+    {
+        public string KeyId { get; set; } = "";
+        public long Requests { get; set; }
+        public long PromptTokens { get; set; }
+        public long CompletionTokens { get; set; }
+        public double Cost { get; set; }
+    }
+
     public Task UpsertPriceAsync(ModelPrice price, CancellationToken cancellationToken = default) =>
         session.ExecuteAsync("""
             INSERT INTO model_prices (model, input_per_1k, output_per_1k, per_hour, updated_at, updated_by)

@@ -1,3 +1,4 @@
+using LlmOps.Monitoring;
 using System.ClientModel;
 using LlmOps.Server.Gateway;
 using Microsoft.Extensions.Time.Testing;
@@ -100,5 +101,25 @@ public sealed class KeyLimiterTests
         var error = Assert.Throws<RateLimitedException>(() => limiter.Admit("k"));
         Assert.Equal(TimeSpan.FromSeconds(50), error.RetryAfter);
         Assert.Equal("rate_limit_exceeded", error.Code);
+    }
+
+    [Fact]
+    public async Task TokenBudget_CountsWhatTheStoreRecorded_OtherReplicasIncluded()
+    {
+        var time = new FakeTimeProvider();
+        long stored = 30; // what the store says the key used (earlier runs, other replicas)
+        var limiter = new KeyLimiter(new KeyLimits { TokenBudget = 40 }, time, (_, _) => Task.FromResult(stored));
+        await limiter.AdmitAsync("k", CancellationToken.None);
+        limiter.Record("k", 5, 4); // 39 of 40
+        await limiter.AdmitAsync("k", CancellationToken.None);
+        limiter.Record("k", 1, 0);
+        Assert.Equal("token_budget_exhausted", (await Assert.ThrowsAsync<RateLimitedException>(() => limiter.AdmitAsync("k", CancellationToken.None).AsTask())).Code);
+
+        var other = new KeyLimiter(new KeyLimits { TokenBudget = 40 }, time, (_, _) => Task.FromResult(stored));
+        await other.AdmitAsync("k", CancellationToken.None); // a second replica: 30 stored, under the budget
+        stored = 45; // the first replica's requests reached the store
+        await other.AdmitAsync("k", CancellationToken.None); // not read again yet
+        time.Advance(KeyLimiter.BudgetRefresh + TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<RateLimitedException>(() => other.AdmitAsync("k", CancellationToken.None).AsTask());
     }
 }

@@ -158,6 +158,12 @@ public abstract class TraceStoreConformanceTests
             await running.Writer.RecordAsync(Record($"t{i}", now.AddSeconds(-i), version: i <= 50 ? "tiny/1" : "tiny/2", totalMs: i * 10,
                 status: i % 4 == 0 ? TraceStatus.Error : TraceStatus.Ok));
         var monitoring = new MonitoringService(t.Store, running.Writer, Viewer, t.Time);
+        await running.Writer.FlushAsync();
+        await using (var session = await t.Store.OpenAsync(write: false))
+        {
+            Assert.Equal(new KeyUsage("key-1", 100, 1000, 2000), await session.Traces.GetKeyUsageAsync("key-1")); // durable usage per key
+            Assert.Equal(0, (await session.Traces.GetKeyUsageAsync("nobody")).Requests);
+        }
 
         await Assert.ThrowsAsync<NotFoundException>(() => monitoring.AddFeedbackAsync("no-such-trace", new FeedbackInput(Score: 1)));
         Assert.Equal("score", (await Assert.ThrowsAsync<InvalidInputException>(() => monitoring.AddFeedbackAsync("t1", new FeedbackInput()))).Field);
