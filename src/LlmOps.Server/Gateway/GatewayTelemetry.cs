@@ -183,6 +183,13 @@ public static class GenAiAttributes
     /// <summary>Names of the token counts before semantic conventions 1.27 (Semantic Kernel's older releases send them).</summary>
     public const string UsagePromptTokens = "gen_ai.usage.prompt_tokens";
     public const string UsageCompletionTokens = "gen_ai.usage.completion_tokens";
+
+    /// <summary>Message content (opt-in in the SDKs: Microsoft.Extensions.AI's EnableSensitiveData); the older names first.</summary>
+    public const string Prompt = "gen_ai.prompt";
+    public const string Completion = "gen_ai.completion";
+    public const string InputMessages = "gen_ai.input.messages";
+    public const string OutputMessages = "gen_ai.output.messages";
+    public const string SystemInstructions = "gen_ai.system_instructions";
     public const string ErrorType = "error.type";
 
     /// <summary>Values of <c>gen_ai.operation.name</c> the gateway emits.</summary>

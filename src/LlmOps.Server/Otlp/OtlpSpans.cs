@@ -67,6 +67,8 @@ internal static class OtlpSpans
         return new Batch(records, rejected, message);
     }
 
+    static string? Take(Dictionary<string, string> attributes, string name) => attributes.Remove(name, out var value) ? value : null;
+
     /// <summary>Why the span is invalid, as <c>field: reason</c>; null when it is valid.</summary>
     static string? Problem(Span span)
     {
@@ -96,6 +98,11 @@ internal static class OtlpSpans
         var requestModel = Text(span.Attributes, GenAiAttributes.RequestModel);
         var responseModel = Text(span.Attributes, GenAiAttributes.ResponseModel);
         var failed = span.Status?.Code == Status.Types.StatusCode.Error;
+        // Message content the application chose to send is stored like the gateway's own (prompt, completion), so drift and
+        // online evaluation see it, and like the gateway's it is redacted of PII before it is stored; it is not kept twice.
+        var prompt = Take(attributes, GenAiAttributes.InputMessages) ?? Take(attributes, GenAiAttributes.Prompt);
+        var completion = Take(attributes, GenAiAttributes.OutputMessages) ?? Take(attributes, GenAiAttributes.Completion);
+        if (Take(attributes, GenAiAttributes.SystemInstructions) is { } instructions) prompt = prompt is null ? instructions : instructions + "\n" + prompt;
         return new TraceRecord(
             Id: $"{traceId}-{spanId}",
             Deployment: requestModel ?? responseModel ?? "-",
@@ -112,9 +119,11 @@ internal static class OtlpSpans
             CompletionTokens: Count(span.Attributes, GenAiAttributes.UsageOutputTokens) ?? Count(span.Attributes, GenAiAttributes.UsageCompletionTokens) ?? 0,
             Status: failed ? TraceStatus.Error : TraceStatus.Ok,
             Error: failed ? (string.IsNullOrEmpty(span.Status!.Message) ? "error" : span.Status.Message) : null,
-            Completion: null,
+            Completion: completion,
             At: DateTimeOffset.UnixEpoch.AddTicks((long)(span.StartTimeUnixNano / 100)))
         {
+            Prompt = prompt,
+            RedactPii = prompt is not null || completion is not null,
             Source = TraceSources.Otlp,
             TraceId = traceId,
             SpanId = spanId,

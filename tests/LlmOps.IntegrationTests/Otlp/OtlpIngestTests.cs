@@ -58,6 +58,8 @@ public sealed class OtlpIngestTests(ServerUnderTest server) : IClassFixture<Serv
                 chat.SetTag("gen_ai.usage.output_tokens", 7);
                 chat.SetTag("gen_ai.response.finish_reasons", new[] { "stop" });
                 chat.SetTag("gen_ai.request.temperature", 0.2);
+                chat.SetTag("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"my card is 4111 1111 1111 1111\"}]}]");
+                chat.SetTag("gen_ai.output.messages", "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"noted\"}]}]");
             }
             using (var failed = source.StartActivity("embeddings text-embedding-3-small", ActivityKind.Client)!)
             {
@@ -93,6 +95,11 @@ public sealed class OtlpIngestTests(ServerUnderTest server) : IClassFixture<Serv
         Assert.Equal("0.2", chatRecord.Attributes["gen_ai.request.temperature"]);
         Assert.Equal("client", chatRecord.Attributes["otel.span.kind"]);
         Assert.Equal(source.Name, chatRecord.Attributes["otel.scope.name"]);
+        // Message content becomes the record's prompt and response (for drift and online evaluation), redacted, and is not kept twice.
+        Assert.Contains("\"role\":\"user\"", chatRecord.Prompt, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111 1111 1111 1111", chatRecord.Prompt, StringComparison.Ordinal);
+        Assert.Contains("noted", chatRecord.Completion, StringComparison.Ordinal);
+        Assert.False(chatRecord.Attributes.ContainsKey("gen_ai.input.messages"));
         Assert.InRange(chatRecord.At, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1));
 
         var failedRecord = Assert.Single(records, r => r.SpanId == failedId);
