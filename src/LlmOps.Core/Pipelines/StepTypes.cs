@@ -16,7 +16,7 @@ public static class StepTypes
     public static IReadOnlyDictionary<string, StepType> All { get; } = new[]
     {
         new StepType("data.prepare", ["recipe", "input", "name"], ["skip_invalid"], ["dataset_version", "records"], "run a data recipe and register the dataset version"),
-        new StepType("tokenizer.train", ["dataset", "vocab_size", "name"], ["special_tokens"], ["tokenizer"], "train a byte-level BPE tokenizer on a dataset version"),
+        new StepType("tokenizer.train", ["dataset", "vocab_size", "name"], ["special_tokens", "reuse"], ["tokenizer", "reused"], "train a byte-level BPE tokenizer on a dataset version (reuse: 'true' keeps the newest one of that name, if any)"),
         new StepType("train", ["config"], ["dataset", "base_model", "tokenizer", "name", "max_steps"], ["model_version", "run_id", "val_loss"], "train or fine-tune and register the model version"),
         new StepType("evaluate", ["suite", "model"], ["baseline"], ["gate", "eval_id", "score", "evidence"], "run an eval suite, optionally against a baseline, and gate"),
         new StepType("register", ["name", "file"], ["format", "dataset", "run"], ["model_version"], "register a model version from a file"),

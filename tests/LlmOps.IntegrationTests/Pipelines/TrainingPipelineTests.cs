@@ -103,6 +103,32 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
         Assert.Equal(2, served.Revision);
     }
 
+    [Fact]
+    public async Task TokenizerIfNone_ANewDatasetVersionKeepsTheExistingTokenizer()
+    {
+        var engine = server.App.Services.GetRequiredService<PipelineEngine>();
+        var recipe = work.Write("recipe-if-none.yaml", "steps:\n  - normalize\n");
+        string Yaml(string input) => $$"""
+            name: tokenizer-if-none
+            steps:
+              - { id: prepare, type: data.prepare, with: { recipe: "{{recipe}}", input: "{{input}}", name: words-if-none } }
+              - id: tokenizer
+                type: tokenizer.train
+                with: { dataset: "${steps.prepare.outputs.dataset_version}", vocab_size: "300", name: words-if-none-bpe, reuse: "true" }
+            """;
+        var first = await RunToEndAsync(engine, Yaml(work.Write("a/corpus.jsonl", string.Concat(Enumerable.Range(0, 50).Select(i => $"{{\"text\":\"the cat {i} sat\"}}\n")))));
+        var second = await RunToEndAsync(engine, Yaml(work.Write("b/corpus.jsonl", string.Concat(Enumerable.Range(0, 50).Select(i => $"{{\"text\":\"a dog {i} ran\"}}\n")))));
+
+        Assert.True(first.Run.Status == PipelineRunStatus.Succeeded, first.Run.Error);
+        Assert.True(second.Run.Status == PipelineRunStatus.Succeeded, second.Run.Error);
+        Assert.NotEqual(first.Steps.Single(s => s.StepId == "prepare").Outputs["dataset_version"], second.Steps.Single(s => s.StepId == "prepare").Outputs["dataset_version"]);
+        var trained = first.Steps.Single(s => s.StepId == "tokenizer").Outputs;
+        var kept = second.Steps.Single(s => s.StepId == "tokenizer").Outputs;
+        Assert.Equal("false", trained["reused"]);
+        Assert.Equal("true", kept["reused"]); // the new dataset version did not train a second vocabulary
+        Assert.Equal(trained["tokenizer"], kept["tokenizer"]);
+    }
+
     static async Task<PipelineRunDetails> RunToEndAsync(PipelineEngine engine, string yaml)
     {
         var run = await engine.StartAsync(PipelineParser.Parse(yaml), null, Developer);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using LlmOps.Pipelines;
+using LlmOps.Runs;
+using LlmOps.Storage;
 using LlmOps.Training.Jobs;
 
 namespace LlmOps.Server.Pipelines.Steps;
@@ -75,15 +77,33 @@ public sealed class TokenizerTrainStep(PlatformServices platform) : IPipelineSte
 
     public Task<string> CacheKeyContentAsync(StepContext context, CancellationToken cancellationToken) => Task.FromResult("tokenizer.train/1");
 
+    /// <remarks>With <c>reuse: "true"</c> a tokenizer is trained only if none of that name exists yet ("tokenizer if none"): continuous
+    /// training on each new dataset version then keeps the vocabulary its models were trained with, so a LoRA on the PROD model still fits.</remarks>
     public async Task<StepOutcome> RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var name = context.Input("name");
+        var reuse = context.OptionalInput("reuse") switch
+        {
+            null or "" or "false" => false,
+            "true" => true,
+            var other => throw new InvalidInputException($"steps.{context.StepId}.with.reuse", $"'{other}' is not true or false."),
+        };
+        if (reuse)
+        {
+            var runs = await platform.Runs(context.Actor).ListRunsAsync(new RunQuery(TokenizerJob.Experiment, RunStatus.Finished, Limit: 1000), cancellationToken);
+            if (runs.Where(r => r.Name == name && r.Tags.GetValueOrDefault("kind") == "tokenizer").OrderByDescending(r => r.StartedAt).FirstOrDefault() is { } existing)
+            {
+                context.Log($"tokenizer {name} exists (run {existing.Id}, trained on {existing.Params.GetValueOrDefault("dataset_version", "?")}); reusing it");
+                return new StepOutcome(new Dictionary<string, string> { ["tokenizer"] = existing.Id, ["reused"] = "true" });
+            }
+        }
         var vocab = context.Input("vocab_size");
         if (!int.TryParse(vocab, NumberStyles.Integer, CultureInfo.InvariantCulture, out var vocabSize))
             throw new InvalidInputException($"steps.{context.StepId}.with.vocab_size", $"'{vocab}' is not an integer.");
         var specials = (context.OptionalInput("special_tokens") ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var trained = await TokenizerJob.TrainAsync(TrainStep.TrainingServicesFor(platform, context), context.Input("dataset"), vocabSize, specials, context.Input("name"), cancellationToken);
+        var trained = await TokenizerJob.TrainAsync(TrainStep.TrainingServicesFor(platform, context), context.Input("dataset"), vocabSize, specials, name, cancellationToken);
         context.Log($"tokenizer {trained.Name}: vocab {trained.VocabSize}, run {trained.RunId}");
-        return new StepOutcome(new Dictionary<string, string> { ["tokenizer"] = trained.RunId });
+        return new StepOutcome(new Dictionary<string, string> { ["tokenizer"] = trained.RunId, ["reused"] = "false" });
     }
 }
