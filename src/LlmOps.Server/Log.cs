@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(1205, LogLevel.Error, "Alert evaluation failed; trying again at the next interval")]
     public static partial void AlertEvaluationFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1206, LogLevel.Warning, "Trace store: dropped {QueueFull} records because the queue ({Capacity}) was full and {WriteFailed} the store refused; the gateway kept answering")]
+    public static partial void TracesDropped(ILogger logger, long queueFull, long writeFailed, int capacity);
 }
