@@ -39,7 +39,7 @@ public sealed class TrainingJob(TrainingServices services)
     /// <summary>The name of the exported file in the model version.</summary>
     public const string ModelFileName = "model.gguf";
 
-    /// <summary>The base model exported from a Hugging Face folder, for a LoRA adapter to be served over.</summary>
+    /// <summary>The GGUF of a starting point that is no gguf version (a Hugging Face folder, a lora version merged), for a LoRA adapter to be served over.</summary>
     public const string BaseFileName = "base.gguf";
 
     /// <summary>What is appended to register_as to name the registered GGUF of a base that is not a gguf version
@@ -86,12 +86,12 @@ public sealed class TrainingJob(TrainingServices services)
         var model = start.Model;
         var exportOptions = new GgufExportOptions { FileType = config.ExportDtype, ModelName = config.RegisterAs };
         var adapterOnly = config.Mode == TrainingMode.Lora && !config.MergeLora;
-        string? folderBasePath = null;
+        string? startingPointPath = null;
         if (adapterOnly && start.Base?.Format != ModelFormats.Gguf)
         {
             // The adapter is served over this exact GGUF: exported now, while the weights are the starting point's own.
-            folderBasePath = Path.Combine(outputDir, BaseFileName);
-            await GgufModelExporter.ExportAsync(model, start.Tokenizer, folderBasePath, new GgufExportOptions { FileType = config.ExportDtype, ModelName = config.RegisterAs + BaseModelSuffix }, cancellationToken).ConfigureAwait(false);
+            startingPointPath = Path.Combine(outputDir, BaseFileName);
+            await GgufModelExporter.ExportAsync(model, start.Tokenizer, startingPointPath, new GgufExportOptions { FileType = config.ExportDtype, ModelName = config.RegisterAs + BaseModelSuffix }, cancellationToken).ConfigureAwait(false);
         }
         onProgress?.Invoke(new TrainingJobProgress("tokenizing", 0, 0));
         var builder = new ExampleBuilder(start.Encode, start.Tokenizer.EosTokenId);
@@ -178,7 +178,7 @@ public sealed class TrainingJob(TrainingServices services)
                 await services.Runs.LogArtifactAsync(run.Id, GgufLoraExporter.FileName, file.Sha256, cancellationToken).ConfigureAwait(false);
                 format = ModelFormats.Lora;
                 if (baseOfVersion?.Format != ModelFormats.Gguf)
-                    baseOfVersion = await RegisterStartingPointAsync(config, start, folderBasePath!, cancellationToken).ConfigureAwait(false);
+                    baseOfVersion = await RegisterStartingPointAsync(config, start, startingPointPath!, cancellationToken).ConfigureAwait(false);
             }
 
             onProgress?.Invoke(new TrainingJobProgress("registering", result.Steps, maxSteps, result.FinalLoss, result.ValidationLoss, result.TokensPerSecond));

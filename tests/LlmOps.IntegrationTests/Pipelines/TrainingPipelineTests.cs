@@ -129,6 +129,93 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
         Assert.Equal(trained["tokenizer"], kept["tokenizer"]);
     }
 
+    /// <summary>The CT flow with a LoRA step, as the quickstart runs it: the adapter's lora version is evaluated against the
+    /// pretrained base (over which it runs) and deployed.</summary>
+    [Fact]
+    public async Task CtFlow_LoraStep_VersionIsTheAdapter_EvaluatedAndDeployed()
+    {
+        var random = new Random(8);
+        var corpus = string.Concat(Enumerable.Range(0, 300).Select(_ =>
+            JsonSerializer.Serialize(new { text = $"the {Animals[random.Next(Animals.Length)]} sees the {Animals[random.Next(Animals.Length)]} by the river." }) + "\n"));
+        var input = work.Write("raw/lora-corpus.jsonl", corpus);
+        var recipe = work.Write("lora-recipe.yaml", "steps:\n  - normalize\nsplit: { train: 0.9, validation: 0.1, test: 0.0 }\n");
+        const string Shape = """
+            sequence_len: 32
+            micro_batch_size: 8
+            learning_rate: 0.003
+            warmup_steps: 1
+            """;
+        var pretrain = work.Write("lora-pretrain.yaml", """
+            datasets:
+              - path: placeholder-overridden-by-the-step
+                type: completion
+            model_config:
+              hidden_size: 32
+              num_hidden_layers: 1
+              num_attention_heads: 2
+              num_key_value_heads: 1
+              intermediate_size: 64
+              max_position_embeddings: 32
+            max_steps: 6
+            register_as: ct-base
+            """ + "\n" + Shape);
+        var lora = work.Write("lora-finetune.yaml", """
+            base_model: placeholder-overridden-by-the-step
+            datasets:
+              - path: placeholder-overridden-by-the-step
+                type: completion
+            adapter: lora
+            lora_r: 2
+            lora_target_modules: [q_proj, v_proj, down_proj]
+            max_steps: 4
+            register_as: ct-lora
+            """ + "\n" + Shape);
+        var suite = work.Write("lora-suite.yaml", """
+            prompts: ["the {{animal}} sees"]
+            options: { temperature: 0, max_tokens: 4 }
+            tests:
+              - vars: { animal: cat }
+                assert:
+                  - type: not-icontains
+                    value: zzzz
+                  - type: perplexity
+                    threshold: 1000000000
+            """);
+        var yaml = $$"""
+            name: ct-lora
+            steps:
+              - id: prepare
+                type: data.prepare
+                with: { recipe: "{{recipe}}", input: "{{input}}", name: ct-lora-corpus }
+              - id: tokenizer
+                type: tokenizer.train
+                with: { dataset: "${steps.prepare.outputs.dataset_version}", vocab_size: "300", name: ct-lora-bpe }
+              - id: pretrain
+                type: train
+                with: { config: "{{pretrain}}", dataset: "${steps.prepare.outputs.dataset_version}", tokenizer: "${steps.tokenizer.outputs.tokenizer}" }
+              - id: finetune
+                type: train
+                with: { config: "{{lora}}", dataset: "${steps.prepare.outputs.dataset_version}", base_model: "${steps.pretrain.outputs.model_version}" }
+              - id: evaluate
+                type: evaluate
+                with: { suite: "{{suite}}", model: "${steps.finetune.outputs.model_version}", baseline: "${steps.pretrain.outputs.model_version}" }
+              - id: serve_dev
+                type: deploy
+                with: { model_version: "${steps.finetune.outputs.model_version}", environment: dev, endpoint: ct-lora-chat }
+            """;
+
+        var run = await RunToEndAsync(server.App.Services.GetRequiredService<PipelineEngine>(), yaml);
+
+        Assert.True(run.Run.Status == PipelineRunStatus.Succeeded, run.Run.Error);
+        var platform = server.App.Services.GetRequiredService<PlatformServices>();
+        var adapter = await platform.Models(Developer).ResolveAsync(run.Steps.Single(s => s.StepId == "finetune").Outputs["model_version"]);
+        Assert.Equal(LlmOps.Registry.ModelFormats.Lora, adapter.Format);
+        Assert.Equal(run.Steps.Single(s => s.StepId == "pretrain").Outputs["model_version"], $"{adapter.Lineage.BaseModel}/{adapter.Lineage.BaseVersion}");
+        Assert.Equal(StepStatus.Succeeded, run.Steps.Single(s => s.StepId == "evaluate").Status);
+        var served = await new LlmOps.Deployments.DeploymentService(platform.Store, Developer, TimeProvider.System).GetAsync("dev", "ct-lora-chat");
+        Assert.Equal(adapter.Reference, Assert.Single(served.Spec.Versions).Reference);
+    }
+
     static async Task<PipelineRunDetails> RunToEndAsync(PipelineEngine engine, string yaml)
     {
         var run = await engine.StartAsync(PipelineParser.Parse(yaml), null, Developer);
