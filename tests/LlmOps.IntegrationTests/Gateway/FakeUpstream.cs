@@ -14,6 +14,9 @@ public sealed class FakeUpstream : IAsyncDisposable
 {
     public const string EchoText = "upstream says hi";
 
+    /// <summary>What the <c>judge</c> model always answers: an llm-rubric verdict.</summary>
+    public const string JudgeVerdict = """{"score": 0.8, "reason": "the answer is polite"}""";
+
     readonly WebApplication app;
     int requests;
 
@@ -56,7 +59,12 @@ public sealed class FakeUpstream : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromSeconds(10), http.RequestAborted);
                 break;
         }
-        var words = model == "drip" ? Enumerable.Range(0, 10).Select(i => $"w{i} ").ToArray() : [EchoText];
+        var words = model switch
+        {
+            "drip" => Enumerable.Range(0, 10).Select(i => $"w{i} ").ToArray(),
+            "judge" => [JudgeVerdict],
+            _ => [EchoText],
+        };
         if (!stream)
         {
             await http.Response.WriteAsJsonAsync(new

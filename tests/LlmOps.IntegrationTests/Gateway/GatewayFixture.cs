@@ -39,7 +39,7 @@ public class GatewayFixture : IAsyncLifetime
     public VersionRef Tiny1 { get; } = new("tiny", 1);
     public VersionRef Tiny2 { get; } = new("tiny", 2);
 
-    /// <summary>Remote versions on the fake upstream, by behaviour: echo, fail, slow, drip.</summary>
+    /// <summary>Remote versions on the fake upstream, by behaviour: echo, fail, slow, drip, judge (an llm-rubric verdict).</summary>
     public Dictionary<string, VersionRef> Remote { get; } = [];
 
     /// <summary>tiny-lora/1: a LoRA adapter over tiny/1.</summary>
@@ -76,7 +76,7 @@ public class GatewayFixture : IAsyncLifetime
             await registry.RegisterVersionAsync(new RegisterVersion("tiny-lora", ModelFormats.Lora, [new ArtifactFile("adapter.gguf", blob.Sha256, blob.Size)],
                 Lineage: new ModelLineage("tiny", 1)));
         }
-        foreach (var behaviour in new[] { "echo", "fail", "slow", "drip" })
+        foreach (var behaviour in new[] { "echo", "fail", "slow", "drip", "judge" })
         {
             var version = await registry.RegisterVersionAsync(new RegisterVersion($"up-{behaviour}", ModelFormats.Remote, SourceUri: Upstream.BaseAddress.ToString(),
                 Tags: new Dictionary<string, string> { [ChatRuntimes.UpstreamModelTag] = behaviour }));

@@ -84,6 +84,34 @@ public sealed class MonitoringServerTests(MonitoredGateway gateway) : IClassFixt
         Assert.Contains("monitoring.onlineEval.sampleRate", (await ReadAsync(bad, HttpStatusCode.BadRequest)).ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OnlineEval_LlmRubric_GradedByTheJudgeDeployment()
+    {
+        await gateway.DeployAsync("judge", GatewayFixture.Serve(gateway.Remote["judge"]));
+        var model = await gateway.DeployAsync("rubric-judged", GatewayFixture.Serve(gateway.Remote["echo"]) with
+        {
+            Monitoring = new MonitoringSettings(OnlineEval: new OnlineEvalSettings(1.0, [new OnlineAssertion("llm-rubric", JsonValueOf("answers politely"))], Judge: "judge@dev")),
+        });
+        var id = (await gateway.OpenAi().GetChatClient(model).CompleteChatAsync([new UserChatMessage("be nice")])).Value.Id;
+
+        var detail = (JsonElement)await EventuallyAsync(async () =>
+        {
+            var body = await ReadAsync(await Admin.GetAsync($"/api/traces/{id}"), HttpStatusCode.OK);
+            return body.GetProperty("scores").GetArrayLength() == 1 ? (object)body : null;
+        }, "the judge's score");
+        var score = detail.GetProperty("scores")[0];
+        Assert.Equal("llm-rubric", score.GetProperty("name").GetString());
+        Assert.Equal(0.8, score.GetProperty("score").GetDouble(), 6);
+        Assert.True(score.GetProperty("passed").GetBoolean());
+        Assert.Contains("polite", score.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        var noJudge = await Admin.PutAsJsonAsync("/api/deployments/dev/rubric-judged", GatewayFixture.Serve(gateway.Remote["echo"]) with
+        {
+            Monitoring = new MonitoringSettings(OnlineEval: new OnlineEvalSettings(1.0, [new OnlineAssertion("llm-rubric", JsonValueOf("answers politely"))])),
+        }, Json);
+        Assert.Contains("monitoring.onlineEval.judge", (await ReadAsync(noJudge, HttpStatusCode.BadRequest)).ToString(), StringComparison.Ordinal);
+    }
+
     static System.Text.Json.Nodes.JsonNode JsonValueOf(string text) => System.Text.Json.Nodes.JsonValue.Create(text);
 
     [Fact]
