@@ -16,6 +16,10 @@ public sealed class TraceStoreOptions
     /// <summary>Most records written in one transaction.</summary>
     public int BatchSize { get; set; } = 2_000;
 
+    /// <summary>How long the writer lets records gather before it writes a batch smaller than <see cref="BatchSize"/>
+    /// (fewer, larger transactions: less CPU taken from the request path). A flush does not wait for it.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Records older than this are deleted (null: kept).</summary>
     public TimeSpan? MaxAge { get; set; } = TimeSpan.FromDays(30);
 
@@ -29,6 +33,7 @@ public sealed class TraceStoreOptions
     {
         if (QueueCapacity < 1) throw new InvalidInputException("traces.queueCapacity", "must be at least 1.");
         if (BatchSize < 1) throw new InvalidInputException("traces.batchSize", "must be at least 1.");
+        if (FlushInterval < TimeSpan.Zero || FlushInterval > TimeSpan.FromSeconds(30)) throw new InvalidInputException("traces.flushInterval", "must be between 0 and 30 seconds.");
         if (MaxAge is { } age && age < TimeSpan.FromMinutes(1)) throw new InvalidInputException("traces.maxAge", "must be at least 1 minute.");
         if (MaxRecords is { } max && max < 1) throw new InvalidInputException("traces.maxRecords", "must be at least 1.");
         if (RetentionInterval < TimeSpan.FromSeconds(1)) throw new InvalidInputException("traces.retentionInterval", "must be at least 1 second.");
@@ -51,6 +56,7 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
     readonly PiiRedaction redaction = new(new PiiRedactionOptions());
     readonly Lock progressGate = new();
     TaskCompletionSource progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    TaskCompletionSource flushRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     long enqueued, written, droppedFull, droppedFailed, completed;
     Dictionary<string, ModelPrice> prices = new(StringComparer.Ordinal);
     DateTimeOffset pricesLoaded = DateTimeOffset.MinValue;
@@ -103,7 +109,10 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await LingerAsync(stoppingToken);
                 await DrainAsync(batch, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -118,6 +127,17 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
         {
             // The store did not answer in time; what is left is lost with the process.
         }
+    }
+
+    /// <summary>Lets a batch gather for up to the flush interval, unless it is already full or someone waits on a flush.</summary>
+    async Task LingerAsync(CancellationToken cancellationToken)
+    {
+        if (options.FlushInterval <= TimeSpan.Zero || queue.Reader.Count >= options.BatchSize) return;
+        Task flush;
+        lock (progressGate) flush = flushRequested.Task;
+        var linger = Task.Delay(options.FlushInterval, time, cancellationToken);
+        await Task.WhenAny(linger, flush);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     async Task DrainAsync(List<TraceRecord> batch, CancellationToken cancellationToken)
@@ -165,6 +185,7 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
         {
             progress.TrySetResult();
             progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (flushRequested.Task.IsCompleted) flushRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
@@ -219,7 +240,11 @@ public sealed class TraceWriter : ITraceSink, ITraceQuery
         while (Interlocked.Read(ref completed) < target)
         {
             Task next;
-            lock (progressGate) next = progress.Task;
+            lock (progressGate)
+            {
+                next = progress.Task;
+                flushRequested.TrySetResult(); // the writer stops lingering
+            }
             if (Interlocked.Read(ref completed) >= target) break;
             await next.WaitAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
             cancellationToken.ThrowIfCancellationRequested();
