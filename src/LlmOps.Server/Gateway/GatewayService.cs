@@ -30,12 +30,15 @@ public sealed class GatewayService(
     readonly Lock randomGate = new();
 
     /// <summary>Reads <c>endpoint@environment</c>, or a bare <c>endpoint</c> in the default environment.</summary>
-    public (string Endpoint, string Environment) ParseModel(string model)
+    public (string Endpoint, string Environment) ParseModel(string model) => ParseModel(model, options.DefaultEnvironment);
+
+    /// <summary>Reads <c>endpoint@environment</c>, or a bare <c>endpoint</c> in <paramref name="defaultEnvironment"/>.</summary>
+    public static (string Endpoint, string Environment) ParseModel(string model, string defaultEnvironment)
     {
         ArgumentNullException.ThrowIfNull(model);
         var at = model.LastIndexOf('@');
         var endpoint = at > 0 ? model[..at] : model;
-        var environment = at > 0 ? model[(at + 1)..] : options.DefaultEnvironment;
+        var environment = at > 0 ? model[(at + 1)..] : defaultEnvironment;
         if (!Environments.All.Contains(environment))
             throw new InvalidInputException("model", $"'{model}': environment '{environment}' is not one of {string.Join(", ", Environments.All)}; name a model ENDPOINT or ENDPOINT@ENVIRONMENT.");
         return (endpoint, environment);

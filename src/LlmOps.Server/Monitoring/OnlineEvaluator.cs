@@ -58,8 +58,7 @@ public sealed class OnlineEvaluator(IStore store, GatewayOptions gatewayOptions,
         ChatConfiguration? judge = null;
         if (settings.Judge is { } judgeName)
         {
-            var at = judgeName.LastIndexOf('@');
-            var (endpoint, environment) = at > 0 ? (judgeName[..at], judgeName[(at + 1)..]) : (judgeName, gatewayOptions.DefaultEnvironment);
+            var (endpoint, environment) = GatewayService.ParseModel(judgeName, gatewayOptions.DefaultEnvironment);
             Deployment? deployment;
             await using (var look = await store.OpenAsync(write: false, cancellationToken))
                 deployment = await look.Deployments.GetLatestAsync(environment, endpoint, cancellationToken);
