@@ -22,10 +22,10 @@ internal static class GatewaySoakBench
         var target = front.Target with { Name = "via " + front.Name };
         await load.CheckAsync([target]);
         Console.WriteLine(string.Create(inv,
-            $"open loop {rate:0} requests/s through the front for {seconds:0} s (first {warmup:0} s warm-up); front rss {front.ResidentBytes / 1e6:0.0} MB at start; load average {LoadAverage.Now():0.00}"));
+            $"open loop {rate:0} requests/s through the front for {seconds:0} s (first {warmup:0} s warm-up); front rss {front.Process.ResidentBytes / 1e6:0.0} MB at start; load average {LoadAverage.Now():0.00}"));
         var loadAverage = new Sampler(LoadAverage.Now, TimeSpan.FromSeconds(every));
-        var frontRss = new Sampler(() => front.ResidentBytes / 1e6, TimeSpan.FromSeconds(every));
-        var upstreamRss = new Sampler(() => chain.Upstream.ResidentBytes / 1e6, TimeSpan.FromSeconds(every));
+        var frontRss = new Sampler(() => front.Process.ResidentBytes / 1e6, TimeSpan.FromSeconds(every));
+        var upstreamRss = new Sampler(() => chain.Upstream.Process.ResidentBytes / 1e6, TimeSpan.FromSeconds(every));
         LoadSample[] samples;
         try
         {
@@ -48,6 +48,9 @@ internal static class GatewaySoakBench
             rss.GroupBy(s => (int)(s.Seconds / 60)).Select(g => string.Create(inv, $"{g.Key}m {g.First().Value:0.0}"))) + string.Create(inv, $", end {end.Value:0.0}"));
         Console.WriteLine(string.Create(inv,
             $"front rss after warm-up ({baseline.Seconds:0} s) {baseline.Value:0.0} MB, at the end ({end.Seconds:0} s) {end.Value:0.0} MB: {change:+0.0;-0.0} %; min {after.Min():0.0} MB, max {after.Max():0.0} MB (widest {widest:0.0} % from the warm-up value)"));
+        var secondHalf = rss.Where(s => s.Seconds >= seconds / 2).Select(s => s.Value).ToList();
+        Console.WriteLine(string.Create(inv,
+            $"front rss over the second half: {secondHalf.Min():0.0}–{secondHalf.Max():0.0} MB ({(secondHalf.Max() - secondHalf.Min()) / secondHalf.Average() * 100:0.0} % of its mean)"));
         Console.WriteLine($"upstream rss (MB): {upstreamRss.Summary("0.0")}; load average during the run: {loadAverage.Summary("0.00")}");
         var summary = LatencySummary.Of(samples, 0, target.Name, warmup);
         Console.WriteLine("  " + summary);
