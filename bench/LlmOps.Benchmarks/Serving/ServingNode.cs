@@ -74,12 +74,23 @@ internal static class ServingNode
     {
         Console.WriteLine(JsonSerializer.Serialize(new NodeReady(server.BaseAddress.ToString(), server.GatewayKey, model)));
         await Console.Out.FlushAsync();
-        // The harness closes our standard input to stop us (or dies, which closes it too).
-        await Console.In.ReadToEndAsync();
+        // Commands, one a line: "memory" answers with the managed heap figures. The harness closes our standard input
+        // to stop us (or dies, which closes it too).
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line != "memory") throw new InvalidOperationException($"unknown command '{line}'");
+            var gc = GC.GetGCMemoryInfo();
+            Console.WriteLine(JsonSerializer.Serialize(new NodeMemory(GC.GetTotalMemory(forceFullCollection: false), gc.HeapSizeBytes, gc.TotalCommittedBytes,
+                GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), Environment.ProcessId)));
+            await Console.Out.FlushAsync();
+        }
     }
 
     /// <summary>What a node prints when it is ready.</summary>
     internal sealed record NodeReady(string Url, string Key, string Model);
+
+    /// <summary>A node's managed memory: allocated bytes now, heap size and committed bytes at the last collection, collections per generation.</summary>
+    internal sealed record NodeMemory(long AllocatedBytes, long HeapSizeBytes, long CommittedBytes, int Gen0, int Gen1, int Gen2, int Pid);
 }
 
 /// <summary>A running <see cref="ServingNode"/>: its process and where to send requests.</summary>
@@ -106,6 +117,10 @@ internal sealed class GatewayNode : IAsyncDisposable
         }
         return new GatewayNode(process, new LoadTarget(name, new Uri(ready.Url), ready.Key, ready.Model));
     }
+
+    /// <summary>The node's managed heap figures, asked over its standard input.</summary>
+    public async Task<ServingNode.NodeMemory> MemoryAsync() =>
+        JsonSerializer.Deserialize<ServingNode.NodeMemory>(await Process.AskAsync("memory")) ?? throw new InvalidOperationException($"{Name} sent no memory figures");
 
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 }
