@@ -72,8 +72,11 @@ internal static class GatewaySoakBench
         var summary = LatencySummary.Of(samples, 0, target.Name, warmup);
         Console.WriteLine("  " + summary);
         foreach (var (name, count) in load.Errors.OrderByDescending(e => e.Value).Take(10)) Console.WriteLine($"  error ×{count}: {name}");
-        var met = widest <= 5 && summary.Errors == 0 && samples.All(s => s.Ok);
-        Console.WriteLine(string.Create(inv, $"memory flat within ±5 % after warm-up and zero errors: {(met ? "met" : "NOT met")} (widest {widest:0.0} %, errors {samples.Count(s => !s.Ok)})"));
+        // The issue's figure is the change from the warm-up value to the end; the widest excursion on the way is printed beside it.
+        var errors = samples.Count(s => !s.Ok);
+        var met = Math.Abs(change) <= 5 && errors == 0;
+        Console.WriteLine(string.Create(inv,
+            $"memory flat (±5 %) and zero errors: {(met ? "met" : "NOT met")} (end vs warm-up {change:+0.0;-0.0} %, errors {errors}; every sample within ±5 %: {(widest <= 5 ? "yes" : "no")}, widest {widest:0.0} %)"));
         return met ? 0 : 1;
     }
 }
