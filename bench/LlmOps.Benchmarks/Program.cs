@@ -19,7 +19,7 @@ using LlmOps.DataPrep.Recipes;
 //                                (latency a front LlmOps adds before an upstream LlmOps on loopback, open-loop load)
 //   serving-soak [--rate R] [--seconds S] [--warmup W] [--sample E] [--front default]
 //                                (the front's resident memory over a long run of that load)
-//   serving-node --role upstream|front …   (a node of the two above; started by them)
+//   serving-node --role upstream|front|gguf …   (an LlmOps server node of the modes above; started by them)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 1 && args[0] == "training")
     return await LlmOps.Benchmarks.Training.TrainingThroughput.RunAsync(args.Skip(1).ToArray());
