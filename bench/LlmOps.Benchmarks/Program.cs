@@ -13,13 +13,14 @@ using LlmOps.DataPrep.Recipes;
 //   training [--steps N] [--no-peer]   (training tokens/s against the PyTorch peer)
 //   traces ingest sqlite|postgres [records] | traces overhead [requests] [rounds]   (trace store)
 //   serving [hidden] [layers] [tokens] [n,n,…] [threads]   (llama.cpp: per-request contexts vs continuous batching)
-//   serving-gateway [--hidden H] [--layers L] [--tokens N] [--rounds R] [--threads T] [--slots S]
+//   serving-gateway [--hidden H] [--layers L] [--tokens N] [--rounds R] [--threads T] [--slots S] [--prompt P] [--paths p,…]
 //                                (one stream through the HTTP gateway against LLamaSharp called directly)
+//   serving-decode-peer …        (one path of serving-gateway in its own process; started by it)
 //   serving-overhead [--rate R] [--seconds S] [--warmup W] [--block B] [--fronts default,…]
 //                                (latency a front LlmOps adds before an upstream LlmOps on loopback, open-loop load)
 //   serving-soak [--rate R] [--seconds S] [--warmup W] [--sample E] [--front default]
 //                                (the front's resident memory over a long run of that load)
-//   serving-node --role upstream|front …   (a node of the two above; started by them)
+//   serving-node --role upstream|front|gguf …   (an LlmOps server node of the modes above; started by them)
 var inv = CultureInfo.InvariantCulture;
 if (args.Length >= 1 && args[0] == "traces")
     return await TraceBench.RunAsync(args.Skip(1).ToArray());
@@ -38,6 +39,8 @@ if (args.Length >= 1 && args[0] == "serving-soak")
     return await GatewaySoakBench.RunAsync(args[1..]);
 if (args.Length >= 1 && args[0] == "serving-node")
     return await ServingNode.RunAsync(args[1..]);
+if (args.Length >= 1 && args[0] == "serving-decode-peer")
+    return GatewayDecodeBench.RunPeer(args[1..]);
 if (args.Length >= 1 && args[0] == "serving-gateway")
     return await GatewayDecodeBench.RunAsync(args[1..]);
 if (args.Length >= 1 && args[0] == "serving")

@@ -23,7 +23,7 @@ internal static class GatewayOverheadBench
         var total = warmup + seconds * targets.Count;
         Console.WriteLine(string.Create(inv,
             $"open loop {rate:0} requests/s, non-streaming, max_tokens 1; targets {string.Join(", ", targets.Select(t => t.Name))} in turns of {block:0.#} s; {warmup:0} s warm-up, then {seconds:0} s per target ({total:0} s); load average {LoadAverage.Now():0.00}"));
-        var cpuBefore = chain.Nodes.Select(n => n.CpuTime).ToList();
+        var cpuBefore = chain.Nodes.Select(n => n.Process.CpuTime).ToList();
         var loadAverage = new Sampler(LoadAverage.Now, TimeSpan.FromSeconds(5));
         LoadSample[] samples;
         try
@@ -38,7 +38,7 @@ internal static class GatewayOverheadBench
         for (var i = 0; i < nodes.Count; i++)
         {
             Console.WriteLine(string.Create(inv,
-                $"  {nodes[i].Name}: cpu {(nodes[i].CpuTime - cpuBefore[i]).TotalSeconds:0.0} s over the run ({(nodes[i].CpuTime - cpuBefore[i]).TotalMilliseconds / samples.Count(s => nodes[i] == chain.Upstream || s.Target == i):0.00} cpu-ms per request it served), rss {nodes[i].ResidentBytes / 1e6:0} MB"));
+                $"  {nodes[i].Name}: cpu {(nodes[i].Process.CpuTime - cpuBefore[i]).TotalSeconds:0.0} s over the run ({(nodes[i].Process.CpuTime - cpuBefore[i]).TotalMilliseconds / samples.Count(s => nodes[i] == chain.Upstream || s.Target == i):0.00} cpu-ms per request it served), rss {nodes[i].Process.ResidentBytes / 1e6:0} MB"));
         }
         Console.WriteLine($"load average during the run: {loadAverage.Summary("0.00")}");
 

@@ -4,29 +4,29 @@ namespace LlmOps.Benchmarks.Serving;
 /// front LlmOps per variant, each a remote version on that upstream.</summary>
 internal sealed class LoopbackChain : IAsyncDisposable
 {
-    LoopbackChain(NodeProcess upstream, IReadOnlyList<NodeProcess> fronts)
+    LoopbackChain(GatewayNode upstream, IReadOnlyList<GatewayNode> fronts)
     {
         Upstream = upstream;
         Fronts = fronts;
     }
 
-    public NodeProcess Upstream { get; }
-    public IReadOnlyList<NodeProcess> Fronts { get; }
+    public GatewayNode Upstream { get; }
+    public IReadOnlyList<GatewayNode> Fronts { get; }
 
     /// <summary>Every node, the upstream first.</summary>
-    public IEnumerable<NodeProcess> Nodes => Fronts.Prepend(Upstream);
+    public IEnumerable<GatewayNode> Nodes => Fronts.Prepend(Upstream);
 
     public static async Task<LoopbackChain> StartAsync(IReadOnlyList<string> frontVariants)
     {
         var unknown = frontVariants.Where(v => !ServingNode.FrontVariants.ContainsKey(v)).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"unknown front variant(s) {string.Join(", ", unknown)}; known: {string.Join(", ", ServingNode.FrontVariants.Keys)}");
-        var upstream = await NodeProcess.StartAsync("upstream", ["--role", "upstream"]);
-        var fronts = new List<NodeProcess>();
+        var upstream = await GatewayNode.StartAsync("upstream", ["--role", "upstream"]);
+        var fronts = new List<GatewayNode>();
         try
         {
             foreach (var variant in frontVariants)
             {
-                fronts.Add(await NodeProcess.StartAsync(frontVariants.Count == 1 ? "front" : "front-" + variant,
+                fronts.Add(await GatewayNode.StartAsync(frontVariants.Count == 1 ? "front" : "front-" + variant,
                     ["--role", "front", "--variant", variant, "--upstream", upstream.Target.BaseAddress.ToString()],
                     new Dictionary<string, string> { [ServingNode.UpstreamKeyVariable] = upstream.Target.Key }));
             }

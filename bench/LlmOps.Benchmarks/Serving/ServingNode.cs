@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LlmOps.Server;
@@ -10,7 +9,8 @@ namespace LlmOps.Benchmarks.Serving;
 /// thread pool or garbage collector.</summary>
 /// <remarks>Roles: <c>upstream</c> is an LlmOps server whose deployment is a remote version on <see cref="StubUpstream"/>
 /// (started in the same process); <c>front</c> is an LlmOps server whose deployment is a remote version on the upstream
-/// LlmOps (its key passed in <see cref="UpstreamKeyVariable"/>). A front variant is a named change to the front's
+/// LlmOps (its key passed in <see cref="UpstreamKeyVariable"/>); <c>gguf</c> is an LlmOps server whose deployment is a
+/// registered gguf version of <c>--model</c>, served by llama.cpp with <c>--threads</c> and <c>--slots</c>. A front variant is a named change to the front's
 /// <see cref="ServerOptions"/>: add an entry to <see cref="FrontVariants"/> and pass its name to the harness.</remarks>
 internal static class ServingNode
 {
@@ -51,8 +51,21 @@ internal static class ServingNode
                 await ServeAsync(server, model);
                 return 0;
             }
+            case "gguf":
+            {
+                var threads = BenchArgs.Value(args, "--threads", Environment.ProcessorCount);
+                var slots = BenchArgs.Value(args, "--slots", new Inference.LlamaCpp.LlamaCppOptions().MaxConcurrentRequests);
+                await using var server = await BenchServer.StartAsync(dataDir, "http://127.0.0.1:0", options =>
+                {
+                    options.Gateway.LlamaCpp.Threads = threads;
+                    options.Gateway.LlamaCpp.MaxConcurrentRequests = slots;
+                });
+                var model = await server.DeployGgufAsync(BenchArgs.Text(args, "--model", ""));
+                await ServeAsync(server, model);
+                return 0;
+            }
             default:
-                Console.Error.WriteLine("serving-node --role upstream|front [--upstream URL] [--variant NAME]");
+                Console.Error.WriteLine("serving-node --role upstream|front|gguf [--upstream URL] [--variant NAME] [--model PATH --threads T --slots S]");
                 return 2;
         }
     }
@@ -61,96 +74,53 @@ internal static class ServingNode
     {
         Console.WriteLine(JsonSerializer.Serialize(new NodeReady(server.BaseAddress.ToString(), server.GatewayKey, model)));
         await Console.Out.FlushAsync();
-        // The harness closes our standard input to stop us (or dies, which closes it too).
-        await Console.In.ReadToEndAsync();
+        // Commands, one a line: "memory" answers with the managed heap figures. The harness closes our standard input
+        // to stop us (or dies, which closes it too).
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line != "memory") throw new InvalidOperationException($"unknown command '{line}'");
+            var gc = GC.GetGCMemoryInfo();
+            Console.WriteLine(JsonSerializer.Serialize(new NodeMemory(GC.GetTotalMemory(forceFullCollection: false), gc.HeapSizeBytes, gc.TotalCommittedBytes,
+                GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), Environment.ProcessId)));
+            await Console.Out.FlushAsync();
+        }
     }
 
     /// <summary>What a node prints when it is ready.</summary>
     internal sealed record NodeReady(string Url, string Key, string Model);
+
+    /// <summary>A node's managed memory: allocated bytes now, heap size and committed bytes at the last collection, collections per generation.</summary>
+    internal sealed record NodeMemory(long AllocatedBytes, long HeapSizeBytes, long CommittedBytes, int Gen0, int Gen1, int Gen2, int Pid);
 }
 
-/// <summary>The harness side of a <see cref="ServingNode"/>: the child process, its address, key and model.</summary>
-internal sealed class NodeProcess : IAsyncDisposable
+/// <summary>A running <see cref="ServingNode"/>: its process and where to send requests.</summary>
+internal sealed class GatewayNode : IAsyncDisposable
 {
-    readonly Process process;
-
-    NodeProcess(string name, Process process, ServingNode.NodeReady ready)
+    GatewayNode(BenchProcess process, LoadTarget target)
     {
-        Name = name;
-        this.process = process;
-        Target = new LoadTarget(name, new Uri(ready.Url), ready.Key, ready.Model);
+        Process = process;
+        Target = target;
     }
 
-    public string Name { get; }
-    public int Pid => process.Id;
+    public string Name => Process.Name;
+    public BenchProcess Process { get; }
     public LoadTarget Target { get; }
 
-    /// <summary>CPU time the process has used so far.</summary>
-    public TimeSpan CpuTime
+    public static async Task<GatewayNode> StartAsync(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        get
+        var process = await BenchProcess.StartAsync(name, "serving-node", arguments, environment);
+        var ready = JsonSerializer.Deserialize<ServingNode.NodeReady>(process.ReadyLine);
+        if (ready is null)
         {
-            process.Refresh();
-            return process.TotalProcessorTime;
+            await process.DisposeAsync();
+            throw new InvalidOperationException($"{name} printed no address: {process.ReadyLine}");
         }
+        return new GatewayNode(process, new LoadTarget(name, new Uri(ready.Url), ready.Key, ready.Model));
     }
 
-    public long ResidentBytes => ResidentMemory.Of(process.Id);
+    /// <summary>The node's managed heap figures, asked over its standard input.</summary>
+    public async Task<ServingNode.NodeMemory> MemoryAsync() =>
+        JsonSerializer.Deserialize<ServingNode.NodeMemory>(await Process.AskAsync("memory")) ?? throw new InvalidOperationException($"{Name} sent no memory figures");
 
-    /// <summary>Starts this program in mode <c>serving-node</c> and waits for its ready line.</summary>
-    public static async Task<NodeProcess> StartAsync(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(host)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // Run as `dotnet LlmOps.Benchmarks.dll …` or as the apphost: start the child the same way.
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(NodeProcess).Assembly.Location);
-        start.ArgumentList.Add("serving-node");
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a serving node");
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) Console.Error.WriteLine($"[{name}] {e.Data}");
-        };
-        process.BeginErrorReadLine();
-        string? line;
-        try
-        {
-            line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        }
-        catch
-        {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
-            throw;
-        }
-        if (line is null || JsonSerializer.Deserialize<ServingNode.NodeReady>(line) is not { } ready)
-        {
-            await process.WaitForExitAsync();
-            var code = process.ExitCode;
-            process.Dispose();
-            throw new InvalidOperationException($"serving node {name} exited ({code}) before it was ready");
-        }
-        return new NodeProcess(name, process, ready);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            process.StandardInput.Close();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        process.Dispose();
-    }
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
 }

@@ -9,7 +9,8 @@ using Microsoft.Extensions.AI;
 namespace LlmOps.Inference.LlamaCpp;
 
 /// <summary>A GGUF model on llama.cpp as an <see cref="IChatClient"/>: per-request sampling, streaming, usage counts.
-/// The weights come from the shared <see cref="LlamaModelCache"/>; each request gets its own context and frees it when done or cancelled.</summary>
+/// The weights come from the shared <see cref="LlamaModelCache"/>; requests are sequences of the model's continuous batch
+/// (<see cref="LlamaBatchScheduler"/>), or, with batching off, each gets its own context and frees it when done or cancelled.</summary>
 public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, string sha256, string modelId, LoraFile? lora = null) : IChatClient
 {
     /// <summary>Key in the first update's <see cref="ChatResponseUpdate.AdditionalProperties"/>: seconds spent waiting for a generation slot.</summary>
@@ -64,6 +65,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
             GpuLayerCount = 0,
         };
         using var context = weights.CreateContext(parameters);
+        using var decodeThread = new LlamaDecodeThread();
         if (lora is not null) context.NativeHandle.SetLoraAdapters([(model.Adapter(lora), lora.Scale)]);
         var tokens = context.Tokenize(prompt, addBos: true, special: true);
         var budget = Budget(tokens.Length, context.ContextSize, sampling);
@@ -71,7 +73,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         using var pipeline = Pipeline(sampling, grammar);
         var batch = new LLamaBatch();
         for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
-        await DecodeAsync(context, batch, cancellationToken);
+        await DecodeAsync(decodeThread, context, batch, cancellationToken);
         var logitIndex = tokens.Length - 1;
         var position = tokens.Length;
 
@@ -106,7 +108,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
             if (generated == budget) break;
             batch.Clear();
             batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
-            await DecodeAsync(context, batch, cancellationToken);
+            await DecodeAsync(decodeThread, context, batch, cancellationToken);
             logitIndex = 0;
         }
         if (finish != ChatFinishReason.Stop || !stops.Stopped)
@@ -205,9 +207,9 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         ModelId = modelId,
     };
 
-    static async Task DecodeAsync(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
+    static async Task DecodeAsync(LlamaDecodeThread thread, LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
     {
-        var result = await context.DecodeAsync(batch, cancellationToken);
+        var result = await thread.DecodeAsync(context, batch, cancellationToken);
         if (result != DecodeResult.Ok) throw new InferenceException($"llama.cpp decode failed: {result}.", isTransient: result == DecodeResult.NoKvSlot);
     }
 
