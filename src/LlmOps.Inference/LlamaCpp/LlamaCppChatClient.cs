@@ -70,7 +70,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         var tokens = context.Tokenize(prompt, addBos: true, special: true);
         var budget = Budget(tokens.Length, context.ContextSize, sampling);
 
-        using var pipeline = Pipeline(sampling, grammar);
+        using var pipeline = Pipeline(sampling, grammar, weights.Vocab);
         var batch = new LLamaBatch();
         for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
         await DecodeAsync(decodeThread, context, batch, cancellationToken);
@@ -129,7 +129,7 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         var tokens = weights.Tokenize(prompt, true, true, Encoding.UTF8);
         var budget = Budget(tokens.Length, model.ContextSize, sampling);
         var scheduler = model.Scheduler(cache.Options.Threads, lora);
-        var sequence = scheduler.Start(tokens, Pipeline(sampling, grammar), budget);
+        var sequence = scheduler.Start(tokens, Pipeline(sampling, grammar, weights.Vocab), budget);
         try
         {
             var decoder = new StreamingTokenDecoder(Encoding.UTF8, weights);
@@ -188,16 +188,32 @@ public sealed class LlamaCppChatClient(LlamaModelCache cache, string modelPath, 
         return last;
     }
 
-    static DefaultSamplingPipeline Pipeline(SamplingSettings sampling, Grammar? grammar) => new()
+    static DefaultSamplingPipeline Pipeline(SamplingSettings sampling, Grammar? grammar, SafeLlamaModelHandle.Vocabulary vocab)
     {
-        Temperature = sampling.Temperature,
-        TopP = sampling.TopP,
-        TopK = sampling.TopK,
-        Seed = sampling.Seed,
-        PresencePenalty = sampling.PresencePenalty,
-        FrequencyPenalty = sampling.FrequencyPenalty,
-        Grammar = grammar,
-    };
+        var bias = new Dictionary<LLamaToken, float>();
+        foreach (var (token, value) in sampling.LogitBias)
+        {
+            if (token >= vocab.Count) throw new InvalidInputException("logit_bias", $"token id {token} is not in this model's vocabulary of {vocab.Count}.");
+            bias[token] = value;
+        }
+        if (sampling.IgnoreEos)
+        {
+            // As llama-server does for ignore_eos: the end-of-generation tokens can never win.
+            foreach (var token in new[] { vocab.EOS, vocab.EOT })
+                if (token is { } t) bias[t] = float.NegativeInfinity;
+        }
+        return new DefaultSamplingPipeline
+        {
+            Temperature = sampling.Temperature,
+            TopP = sampling.TopP,
+            TopK = sampling.TopK,
+            Seed = sampling.Seed,
+            PresencePenalty = sampling.PresencePenalty,
+            FrequencyPenalty = sampling.FrequencyPenalty,
+            Grammar = grammar,
+            LogitBias = bias,
+        };
+    }
 
     ChatResponseUpdate Update(string responseId, DateTimeOffset created, AIContent content) => new(ChatRole.Assistant, [content])
     {

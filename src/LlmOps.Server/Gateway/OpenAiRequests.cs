@@ -53,7 +53,7 @@ public static class OpenAiRequests
         if (prompt.Length == 0) throw new InvalidInputException("prompt", "the prompt is empty.");
         // OpenAI's completions default is 16 tokens.
         var options = Sampling(body, defaultMaxTokens: 16);
-        options.AdditionalProperties = new() { [ChatPrompt.RawPromptKey] = true };
+        (options.AdditionalProperties ??= [])[ChatPrompt.RawPromptKey] = true;
         var (stream, includeUsage) = Stream(body);
         return new GatewayRequest(model, [new ChatMessage(ChatRole.User, prompt)], options, stream, includeUsage);
     }
@@ -84,7 +84,32 @@ public static class OpenAiRequests
                 _ => throw new InvalidInputException("stop", "must be a string or an array of strings."),
             };
         }
+        if (body.TryGetProperty("logit_bias", out var bias) && bias.ValueKind != JsonValueKind.Null)
+            (options.AdditionalProperties ??= [])[SamplingSettings.LogitBiasKey] = LogitBias(bias);
+        if (body.TryGetProperty("ignore_eos", out var ignoreEos) && ignoreEos.ValueKind != JsonValueKind.Null)
+            (options.AdditionalProperties ??= [])[SamplingSettings.IgnoreEosKey] = ignoreEos.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw new InvalidInputException("ignore_eos", "must be true or false."),
+            };
         return options;
+    }
+
+    /// <summary>OpenAI's <c>logit_bias</c>: an object from token id (as a string) to a bias; the range is checked by <see cref="SamplingSettings"/>.</summary>
+    static Dictionary<int, float> LogitBias(JsonElement bias)
+    {
+        if (bias.ValueKind != JsonValueKind.Object) throw new InvalidInputException("logit_bias", "must be an object mapping token ids to numbers.");
+        var map = new Dictionary<int, float>();
+        foreach (var entry in bias.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var token))
+                throw new InvalidInputException($"logit_bias.{entry.Name}", "a key must be a token id (a whole number).");
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetDouble(out var value))
+                throw new InvalidInputException($"logit_bias.{entry.Name}", "must be a number.");
+            map[token] = (float)value;
+        }
+        return map;
     }
 
     static ChatResponseFormat? ResponseFormat(JsonElement body)

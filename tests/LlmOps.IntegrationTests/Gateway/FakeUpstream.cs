@@ -29,6 +29,9 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref requests);
 
+    /// <summary>The <c>logit_bias</c> object of the last request, per model name (raw JSON).</summary>
+    public Dictionary<string, string> LastLogitBias { get; } = [];
+
     public static async Task<FakeUpstream> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -49,6 +52,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         var stream = body.RootElement.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
         Interlocked.Increment(ref requests);
         lock (Received) Received[model] = Received.GetValueOrDefault(model) + 1;
+        if (body.RootElement.TryGetProperty("logit_bias", out var bias))
+            lock (LastLogitBias) LastLogitBias[model] = bias.GetRawText();
         switch (model)
         {
             case "fail":

@@ -6,6 +6,7 @@ using System.Text.Json;
 using LlmOps.Deployments;
 using LlmOps.Monitoring;
 using LlmOps.Server.Gateway;
+using LlmOps.Tests.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
 
@@ -139,6 +140,11 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
     [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_p\": \"high\"}", "top_p")]
     [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 0}", "max_tokens")]
     [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"x\", \"schema\": {\"type\": \"string\", \"pattern\": \"a+\"}}}}", "response_format")]
+    [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logit_bias\": [1]}", "logit_bias")]
+    [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logit_bias\": {\"97\": 250}}", "logit_bias")]
+    [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logit_bias\": {\"cat\": 1}}", "logit_bias.cat")]
+    [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logit_bias\": {\"999999\": 1}}", "logit_bias")]
+    [InlineData("{\"model\": \"bad@dev\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"ignore_eos\": \"yes\"}", "ignore_eos")]
     public async Task BadRequest_400NamingTheParameter(string body, string? param)
     {
         await gateway.DeployAsync("bad", GatewayFixture.Serve(gateway.Tiny1));
@@ -149,6 +155,44 @@ public sealed class GatewayTests(GatewayFixture gateway) : IClassFixture<Gateway
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         if (param is null) Assert.Equal("invalid_json", error.GetProperty("code").GetString());
         else Assert.Equal(param, error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task LogitBias_ForcesOrEndsGeneration_IgnoreEosRunsToMaxTokens()
+    {
+        var model = await gateway.DeployAsync("bias", GatewayFixture.Serve(gateway.Tiny1));
+        var client = gateway.OpenAi().GetChatClient(model);
+        var forced = Short(3);
+        forced.LogitBiases[97] = 100; // byte-level token 97 is "a"
+        var a = (await client.CompleteChatAsync([new UserChatMessage("hi")], forced)).Value;
+        Assert.Equal("aaa", a.Content[0].Text);
+
+        var ending = Short(5);
+        ending.LogitBiases[TinyGguf.EndOfTextId] = 100;
+        var ended = (await client.CompleteChatAsync([new UserChatMessage("hi")], ending)).Value;
+        Assert.Equal(0, ended.Usage.OutputTokenCount);
+        Assert.Equal(ChatFinishReason.Stop, ended.FinishReason);
+
+        // ignore_eos (llama-server's and vLLM's extension) outweighs any bias: the generation runs to max_tokens.
+        using var http = gateway.Server.Client(gateway.Server.GatewayOnlyKey);
+        var response = await http.PostAsync("/v1/chat/completions", new StringContent(
+            $$$"""{"model": "{{{model}}}", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "temperature": 0, "ignore_eos": true, "logit_bias": {"{{{TinyGguf.EndOfTextId}}}": 100}}""",
+            Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(5, body.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal("length", body.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task LogitBias_ForwardedToRemoteUpstream()
+    {
+        var model = await gateway.DeployAsync("biasremote", GatewayFixture.Serve(gateway.Remote["echo"]));
+        var options = new ChatCompletionOptions();
+        options.LogitBiases[42] = -100;
+        await gateway.OpenAi().GetChatClient(model).CompleteChatAsync([new UserChatMessage("hi")], options);
+        lock (gateway.Upstream.LastLogitBias)
+            Assert.Equal("""{"42":-100}""", gateway.Upstream.LastLogitBias.GetValueOrDefault("echo")?.Replace(" ", "", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -83,6 +83,9 @@ public static class TinyGguf
         await writer.WriteAsync(path);
     }
 
+    /// <summary>The end-of-text token's id in the tiny vocabulary (its last token).</summary>
+    public static int EndOfTextId => Tokenizer().EosTokenId;
+
     static float[] Random(Random random, long count, double scale)
     {
         var values = new float[count];
