@@ -20,7 +20,9 @@ internal static class ServingBench
             {
                 using var cache = new LlamaModelCache(new LlamaCppOptions { Threads = threads, MaxConcurrentRequests = n, ContinuousBatching = batching });
                 var client = new LlamaCppChatClient(cache, model.Path, model.Sha256, "bench");
-                var options = new ChatOptions { MaxOutputTokens = tokens, Temperature = 0 };
+                // Every stream generates exactly `tokens` (ignore_eos, as vLLM's and llama.cpp's serving benchmarks do): with random
+                // weights an end-of-text token comes at random, and streams ending early would leave the batch half empty.
+                var options = new ChatOptions { MaxOutputTokens = tokens, Temperature = 0, AdditionalProperties = new() { [SamplingSettings.IgnoreEosKey] = true } };
                 await client.GetResponseAsync("warm up", new ChatOptions { MaxOutputTokens = 2 });
                 var ttfts = new double[n];
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;

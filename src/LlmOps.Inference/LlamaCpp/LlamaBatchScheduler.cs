@@ -33,10 +33,11 @@ internal sealed class LlamaBatchScheduler : IDisposable
         batchCapacity = (int)Math.Max(model.ContextSize, 512);
         var parameters = new ModelParams(model.Path)
         {
-            // One unified KV cache shared by the slots; each sequence is held to the model's own context length.
+            // A KV stream per slot (llama.cpp's split cache), each the model's own context length: a token attends only its own
+            // sequence's cells. One unified cache made every token attend over all slots' cells, masked (8 streams: 546 → 614 tok/s).
             ContextSize = model.ContextSize * (uint)slots,
             SeqMax = (uint)slots,
-            KVUnified = true,
+            KVUnified = false,
             BatchSize = (uint)batchCapacity,
             UBatchSize = (uint)batchCapacity,
             Threads = threads,
