@@ -55,6 +55,13 @@ internal static class GatewayOverheadBench
             Console.WriteLine(string.Create(inv,
                 $"added by the gateway ({front.Target}): p50 {p50:+0.000;-0.000} ms (target ≤ 1), p95 {p95:+0.000;-0.000} ms, p99 {p99:+0.000;-0.000} ms (target ≤ 5), errors {front.Errors + direct.Errors} (target 0): {(ok ? "met" : "NOT met")}"));
         }
+        // Fronts side by side (e.g. default against notraces): what the first front's configuration adds over each other one.
+        foreach (var other in summaries.Skip(2))
+        {
+            var first = summaries[1];
+            Console.WriteLine(string.Create(inv,
+                $"{first.Target} against {other.Target}: p50 {first.P50 - other.P50:+0.000;-0.000} ms, p95 {first.P95 - other.P95:+0.000;-0.000} ms, p99 {first.P99 - other.P99:+0.000;-0.000} ms"));
+        }
         return met ? 0 : 1;
     }
 }

@@ -21,6 +21,8 @@ internal static class ServingNode
     public static readonly IReadOnlyDictionary<string, Action<ServerOptions>> FrontVariants = new Dictionary<string, Action<ServerOptions>>(StringComparer.Ordinal)
     {
         ["default"] = _ => { },
+        // Issue "Monitoring": the trace store off, the side-by-side baseline for what tracing adds.
+        ["notraces"] = options => options.Traces.Enabled = false,
     };
 
     /// <summary>The child side: starts the node, prints one JSON line (url, key, model), serves until its standard input closes.</summary>

@@ -12,7 +12,9 @@ public sealed class TraceStoreService(TraceWriter writer, TraceStoreOptions opti
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var writing = writer.RunAsync(stoppingToken);
+        // The writer's batches (redaction, inserts) run on a thread of their own at a lower priority: on a busy machine
+        // the request threads get the cores first.
+        var writing = BackgroundThread.Run("trace writer", () => writer.RunAsync(stoppingToken));
         var tick = options.RetentionInterval < DropCheck ? options.RetentionInterval : DropCheck;
         var lastRetention = time.GetUtcNow();
         long reportedFull = 0, reportedFailed = 0;
