@@ -112,6 +112,6 @@ internal sealed class SqlSession : IStoreSession
             }
             await transaction.DisposeAsync();
         }
-        await connection.DisposeAsync();
+        await Store.CloseConnectionAsync(connection);
     }
 }

@@ -17,6 +17,11 @@ public abstract class SqlStore : IStore
     protected abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>Per-connection settings run after open (pragmas).</summary>
+    protected virtual Task OpenConnectionCoreAsync(DbConnection connection, CancellationToken cancellationToken) => connection.OpenAsync(cancellationToken);
+
+    /// <summary>Closes a connection (back to the provider's pool).</summary>
+    protected internal virtual ValueTask CloseConnectionAsync(DbConnection connection) => connection.DisposeAsync();
+
     protected virtual Task OnOpenedAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>One-time settings before migrations (journal mode).</summary>
@@ -69,7 +74,7 @@ public abstract class SqlStore : IStore
         }
         catch
         {
-            await connection.DisposeAsync();
+            await CloseConnectionAsync(connection);
             throw;
         }
     }
@@ -79,13 +84,13 @@ public abstract class SqlStore : IStore
         var connection = CreateConnection();
         try
         {
-            await Guard(() => connection.OpenAsync(cancellationToken));
+            await Guard(() => OpenConnectionCoreAsync(connection, cancellationToken));
             await Guard(() => OnOpenedAsync(connection, cancellationToken));
             return connection;
         }
         catch
         {
-            await connection.DisposeAsync();
+            await CloseConnectionAsync(connection);
             throw;
         }
     }

@@ -11,6 +11,7 @@ public sealed class SqliteStore : SqlStore
 {
     const int SqliteBusy = 5;
     const int SqliteLocked = 6;
+    static readonly Lock PoolGate = new();
     readonly string connectionString;
 
     static SqliteStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -36,6 +37,24 @@ public sealed class SqliteStore : SqlStore
     public override string Provider => "sqlite";
 
     protected override DbConnection CreateConnection() => new SqliteConnection(connectionString);
+
+    /// <summary>Opens and closes take turns in the process. Microsoft.Data.Sqlite 10's pool can lend one connection to two owners:
+    /// an open that finds no idle connection reclaims any it takes for leaked (active, owner gone), and a connection looks like
+    /// that for a moment while another thread activates it (dotnet/efcore#39008) or returns it. Both owners then share one
+    /// transaction: "Safety level may not be changed inside a transaction", "not an error" (seen at 200 requests/s beside the
+    /// low-priority trace writer). Taking a pooled connection or giving it back takes microseconds.</summary>
+    protected override Task OpenConnectionCoreAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (PoolGate) connection.Open();
+        return Task.CompletedTask;
+    }
+
+    protected internal override ValueTask CloseConnectionAsync(DbConnection connection)
+    {
+        lock (PoolGate) connection.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     protected override async Task OnOpenedAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;", cancellationToken: cancellationToken));

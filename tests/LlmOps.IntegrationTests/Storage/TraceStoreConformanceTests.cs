@@ -191,9 +191,48 @@ public abstract class TraceStoreConformanceTests
         Assert.Equal(2, buckets.Count);
         Assert.Equal(100, buckets.Sum(b => b.Requests));
     }
+
+    /// <summary>The gateway's shape of concurrency: request threads open short read sessions while the trace writer, on its
+    /// low-priority thread, opens write sessions. Every session must have a connection of its own (Microsoft.Data.Sqlite's pool
+    /// once lent one connection to two owners here: "Safety level may not be changed inside a transaction").</summary>
+    [SkippableFact]
+    public async Task Sessions_ReadersBesideLowPriorityWriter_NeverShareAConnection()
+    {
+        await using var t = await StartAsync();
+        var now = t.Time.GetUtcNow();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        var written = 0;
+        var writer = BackgroundThread.Run("test trace writer", async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var session = await t.Store.OpenAsync(write: true);
+                await session.Traces.AppendAsync([Record($"w{written}", now)]);
+                await session.CommitAsync();
+                written++;
+            }
+        });
+        var reads = 0;
+        var readers = Enumerable.Range(0, 4).Select(r => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var session = await t.Store.OpenAsync(write: false);
+                await session.Traces.GetAsync("w0");
+                Interlocked.Increment(ref reads);
+            }
+        })).ToList();
+
+        await Task.WhenAll([writer, .. readers]); // any StorageException fails the test
+        Assert.True(written > 10, $"{written} write sessions");
+        Assert.True(reads > 100, $"{reads} read sessions");
+        await using var check = await t.Store.OpenAsync(write: false);
+        Assert.Equal(written, await check.Traces.CountAsync());
+    }
 }
 
 public sealed class SqliteTraceStoreTests : TraceStoreConformanceTests
+
 {
     protected override Task<StoreUnderTest> StartAsync() => StoreUnderTest.SqliteAsync();
 }
