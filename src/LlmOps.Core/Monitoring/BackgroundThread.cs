@@ -1,18 +1,15 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace LlmOps.Monitoring;
 
-/// <summary>Runs an async loop on a thread of its own that yields the CPU to everything else in the process: its awaits resume
-/// on that thread (a one-thread synchronization context), and on Linux the thread's nice value is raised, so the kernel runs the
-/// gateway's request threads first when both want a core. For work that must not add to request latency (the trace writer).</summary>
+/// <summary>Runs an async loop on a thread of its own: its awaits resume on that thread (a one-thread synchronization
+/// context), so a loop that spends milliseconds of CPU at a time (the trace writer's batches) never holds a thread-pool
+/// thread that the gateway's requests are queued for.</summary>
 /// <remarks>An await that an awaited library ends with <c>ConfigureAwait(false)</c> after real I/O (Npgsql) finishes that
-/// library call on the thread pool; the loop's own code comes back to the thread.</remarks>
+/// library call on the thread pool; the loop's own code comes back to the thread. The thread keeps the normal priority: a
+/// lower one (nice 10) showed no gain at 200 requests/s and would let a stalled thread delay the GC's suspension of the process.</remarks>
 public static class BackgroundThread
 {
-    /// <summary>Nice value of the thread (0 is normal, 19 the lowest priority).</summary>
-    public const int Nice = 10;
-
     /// <summary>Starts <paramref name="loop"/> on a new background thread named <paramref name="name"/>; the task ends with the loop.</summary>
     public static Task Run(string name, Func<Task> loop)
     {
@@ -20,7 +17,6 @@ public static class BackgroundThread
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            LowerPriority();
             var context = new OneThreadContext();
             SynchronizationContext.SetSynchronizationContext(context);
             Task task;
@@ -46,42 +42,6 @@ public static class BackgroundThread
         thread.Start();
         return done.Task;
     }
-
-    /// <summary>The calling thread's nice value, or null where threads have none (not Linux).</summary>
-    public static int? CurrentNice()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        Marshal.SetLastPInvokeError(0);
-        var nice = getpriority(PrioProcess, gettid());
-        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? null : nice;
-    }
-
-    static void LowerPriority()
-    {
-        // Linux keeps a nice value per thread (setpriority with a thread id); raising it needs no privilege. Elsewhere the
-        // thread keeps the normal priority: .NET's Thread.Priority does not change scheduling on Unix.
-        if (!OperatingSystem.IsLinux()) return;
-        try
-        {
-            _ = setpriority(PrioProcess, gettid(), Nice);
-        }
-        catch (EntryPointNotFoundException)
-        {
-            // A libc without gettid (glibc before 2.30): the thread keeps the normal priority.
-        }
-    }
-
-    const int PrioProcess = 0;
-
-    // DllImport, not LibraryImport: int-only signatures need no marshalling, and LibraryImport would need unsafe code here.
-    [DllImport("libc", SetLastError = true)]
-    static extern int setpriority(int which, int who, int prio);
-
-    [DllImport("libc", SetLastError = true)]
-    static extern int getpriority(int which, int who);
-
-    [DllImport("libc")]
-    static extern int gettid();
 
     /// <summary>Runs posted continuations on the thread that calls <see cref="Run"/> until <see cref="Complete"/>.</summary>
     sealed class OneThreadContext : SynchronizationContext

@@ -12,8 +12,7 @@ public sealed class TraceStoreService(TraceWriter writer, TraceStoreOptions opti
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The writer's batches (redaction, inserts) run on a thread of their own at a lower priority: on a busy machine
-        // the request threads get the cores first.
+        // The writer's batches (redaction, inserts: milliseconds of CPU each) run on a thread of their own, not the pool's.
         var writing = BackgroundThread.Run("trace writer", () => writer.RunAsync(stoppingToken));
         var tick = options.RetentionInterval < DropCheck ? options.RetentionInterval : DropCheck;
         var lastRetention = time.GetUtcNow();

@@ -68,8 +68,6 @@ internal sealed class SqlTraceRecords(SqlSession session) : ITraceRecords
         var inserted = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            // A batch is a few milliseconds of CPU on a thread-pool thread: let queued work (the gateway's requests) run in between.
-            if (i > 0 && i % 64 == 0) await Task.Yield();
             if (i == 0) Bind(command, records[i]);
             else Rebind(command, records[i]);
             // Microsoft.Data.Sqlite runs statements synchronously whatever the call; the async wrapper per row only costs.

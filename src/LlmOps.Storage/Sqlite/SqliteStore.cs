@@ -42,7 +42,7 @@ public sealed class SqliteStore : SqlStore
     /// an open that finds no idle connection reclaims any it takes for leaked (active, owner gone), and a connection looks like
     /// that for a moment while another thread activates it (dotnet/efcore#39008) or returns it. Both owners then share one
     /// transaction: "Safety level may not be changed inside a transaction", "not an error" (seen at 200 requests/s beside the
-    /// low-priority trace writer). Taking a pooled connection or giving it back takes microseconds.</summary>
+    /// trace writer's own thread, then at nice 10). Taking a pooled connection or giving it back takes microseconds.</summary>
     protected override Task OpenConnectionCoreAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -193,10 +193,10 @@ public abstract class TraceStoreConformanceTests
     }
 
     /// <summary>The gateway's shape of concurrency: request threads open short read sessions while the trace writer, on its
-    /// low-priority thread, opens write sessions. Every session must have a connection of its own (Microsoft.Data.Sqlite's pool
+    /// own thread, opens write sessions. Every session must have a connection of its own (Microsoft.Data.Sqlite's pool
     /// once lent one connection to two owners here: "Safety level may not be changed inside a transaction").</summary>
     [SkippableFact]
-    public async Task Sessions_ReadersBesideLowPriorityWriter_NeverShareAConnection()
+    public async Task Sessions_ReadersBesideWriterThread_NeverShareAConnection()
     {
         await using var t = await StartAsync();
         var now = t.Time.GetUtcNow();
