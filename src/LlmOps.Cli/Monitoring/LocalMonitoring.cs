@@ -94,21 +94,14 @@ public sealed class LocalMonitoring : IMonitoring, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         actor.Demand(Role.Viewer, MonitoringService.Area, Access.Read);
-        // As GET /api/drift reads its query (same names, same default window).
-        var now = time.GetUtcNow();
-        if (string.IsNullOrEmpty(query.Deployment)) throw new InvalidInputException("deployment", "name the deployment (endpoint@environment).");
-        if (query.ReferenceEvalRun is { } evalRun)
-            return Drift().CompareWithEvalRunAsync(query.Deployment, evalRun, TimeArguments.Instant(query.Since, "since", now) ?? now.AddHours(-1),
-                TimeArguments.Instant(query.Until, "until", now) ?? now, cancellationToken);
-        var referenceSince = TimeArguments.Instant(query.ReferenceSince, "referenceSince", now) ?? throw new InvalidInputException("referenceSince", "required.");
-        var referenceUntil = TimeArguments.Instant(query.ReferenceUntil, "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
-        var since = TimeArguments.Instant(query.Since, "since", now) ?? now.AddHours(-1);
-        var until = TimeArguments.Instant(query.Until, "until", now) ?? now;
-        return Drift().CompareAsync(query.Deployment, referenceSince, referenceUntil, since, until, cancellationToken);
+        // Read as GET /api/drift reads its query: same names, same default window, same errors.
+        return MonitoringApi.DriftAsync(Query(query.Parameters()), Drift(), time.GetUtcNow(), cancellationToken);
     }
 
-    TraceFilter Filter(TraceQuery query) =>
-        MonitoringApi.Filter(new QueryCollection(query.Parameters().ToDictionary(p => p.Key, p => new StringValues(p.Value), StringComparer.Ordinal)), time.GetUtcNow());
+    TraceFilter Filter(TraceQuery query) => MonitoringApi.Filter(Query(query.Parameters()), time.GetUtcNow());
+
+    static QueryCollection Query(IEnumerable<KeyValuePair<string, string>> parameters) =>
+        new(parameters.ToDictionary(p => p.Key, p => new StringValues(p.Value), StringComparer.Ordinal));
 
     // The gauges these set are this process's and end with it; the server's /metrics shows its own evaluations.
     MonitoringMetrics Metrics() => metrics ??= new MonitoringMetrics(traces);

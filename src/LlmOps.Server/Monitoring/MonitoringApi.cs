@@ -1,5 +1,6 @@
 using LlmOps.Identity;
 using LlmOps.Monitoring;
+using LlmOps.Monitoring.Drift;
 using LlmOps.Monitoring.Alerts;
 using LlmOps.Server.Identity;
 using Microsoft.AspNetCore.Builder;
@@ -90,21 +91,25 @@ public static class MonitoringApi
             .RequirePermission(Role.Viewer, Area, Access.Read);
 
         routes.MapGet("/api/drift", async (HttpContext http, DriftMonitor drift, TimeProvider time, CancellationToken ct) =>
-            {
-                var query = http.Request.Query;
-                var now = time.GetUtcNow();
-                var deployment = Text(query, "deployment") ?? throw new InvalidInputException("deployment", "name the deployment (endpoint@environment).");
-                var since = TimeArguments.Instant(query["since"], "since", now) ?? now.AddHours(-1);
-                var until = TimeArguments.Instant(query["until"], "until", now) ?? now;
-                if (Text(query, "referenceEvalRun") is { } evalRun)
-                    return TypedResults.Ok(await drift.CompareWithEvalRunAsync(deployment, evalRun, since, until, ct));
-                var referenceSince = TimeArguments.Instant(query["referenceSince"], "referenceSince", now)
-                    ?? throw new InvalidInputException("referenceSince", "give a reference window (referenceSince and referenceUntil) or referenceEvalRun.");
-                var referenceUntil = TimeArguments.Instant(query["referenceUntil"], "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
-                return TypedResults.Ok(await drift.CompareAsync(deployment, referenceSince, referenceUntil, since, until, ct));
-            })
+                TypedResults.Ok(await DriftAsync(http.Request.Query, drift, time.GetUtcNow(), ct)))
             .WithTags("Monitoring").RequirePermission(Role.Viewer, Area, Access.Read);
         return routes;
+    }
+
+    /// <summary>The drift comparison a query string asks for: the deployment, a reference window (referenceSince, referenceUntil) or
+    /// an evaluation run (referenceEvalRun), and the current window (since, until; default the last hour).</summary>
+    public static Task<DriftReport> DriftAsync(IQueryCollection query, DriftMonitor drift, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(drift);
+        var deployment = Text(query, "deployment") ?? throw new InvalidInputException("deployment", "name the deployment (endpoint@environment).");
+        var since = TimeArguments.Instant(query["since"], "since", now) ?? now.AddHours(-1);
+        var until = TimeArguments.Instant(query["until"], "until", now) ?? now;
+        if (Text(query, "referenceEvalRun") is { } evalRun) return drift.CompareWithEvalRunAsync(deployment, evalRun, since, until, cancellationToken);
+        var referenceSince = TimeArguments.Instant(query["referenceSince"], "referenceSince", now)
+            ?? throw new InvalidInputException("referenceSince", "give a reference window (referenceSince and referenceUntil) or referenceEvalRun.");
+        var referenceUntil = TimeArguments.Instant(query["referenceUntil"], "referenceUntil", now) ?? throw new InvalidInputException("referenceUntil", "required.");
+        return drift.CompareAsync(deployment, referenceSince, referenceUntil, since, until, cancellationToken);
     }
 
     /// <summary>The trace filter of a query string; bad values are 400s naming the parameter.</summary>
