@@ -10,6 +10,20 @@ namespace LlmOps.IntegrationTests.Pipelines;
 /// that reuses every cached step.</summary>
 public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixture<ServerUnderTest>, IDisposable
 {
+    /// <summary>A pretraining config's dataset and model shape: one 32-wide layer, enough for a pipeline to train in seconds.</summary>
+    const string TinyPretrain = """
+            datasets:
+              - path: placeholder-overridden-by-the-step
+                type: completion
+            model_config:
+              hidden_size: 32
+              num_hidden_layers: 1
+              num_attention_heads: 2
+              num_key_value_heads: 1
+              intermediate_size: 64
+              max_position_embeddings: 32
+            """;
+
     static readonly Actor Developer = new("ct-dev", "ct developer", Role.Developer, ["*"]);
     static readonly string[] Animals = ["cat", "dog", "bird", "fish", "horse", "mouse"];
     readonly TempFolder work = new("llmops-ct");
@@ -24,17 +38,7 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
             JsonSerializer.Serialize(new { text = $"the {Animals[random.Next(Animals.Length)]} sees the {Animals[random.Next(Animals.Length)]} by the river." }) + "\n"));
         var input = work.Write("raw/corpus.jsonl", corpus);
         var recipe = work.Write("recipe.yaml", "steps:\n  - normalize\nsplit: { train: 0.9, validation: 0.1, test: 0.0 }\n");
-        var config = work.Write("pretrain.yaml", """
-            datasets:
-              - path: placeholder-overridden-by-the-step
-                type: completion
-            model_config:
-              hidden_size: 32
-              num_hidden_layers: 1
-              num_attention_heads: 2
-              num_key_value_heads: 1
-              intermediate_size: 64
-              max_position_embeddings: 32
+        var config = work.Write("pretrain.yaml", TinyPretrain + "\n" + """
             sequence_len: 32
             micro_batch_size: 8
             max_steps: 8
@@ -145,17 +149,7 @@ public sealed class TrainingPipelineTests(ServerUnderTest server) : IClassFixtur
             learning_rate: 0.003
             warmup_steps: 1
             """;
-        var pretrain = work.Write("lora-pretrain.yaml", """
-            datasets:
-              - path: placeholder-overridden-by-the-step
-                type: completion
-            model_config:
-              hidden_size: 32
-              num_hidden_layers: 1
-              num_attention_heads: 2
-              num_key_value_heads: 1
-              intermediate_size: 64
-              max_position_embeddings: 32
+        var pretrain = work.Write("lora-pretrain.yaml", TinyPretrain + "\n" + """
             max_steps: 6
             register_as: ct-base
             """ + "\n" + Shape);
